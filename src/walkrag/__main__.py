@@ -1,0 +1,3 @@
+from walkrag.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Model clients behind small protocols: embedders, rerankers, LLMs."""

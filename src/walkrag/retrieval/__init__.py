@@ -1,0 +1,1 @@
+"""Retrieval: tokenization, lexical, dense and symbol search, fusion, ranking."""

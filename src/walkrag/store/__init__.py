@@ -1,0 +1,1 @@
+"""Storage: SQLite as the system of record; lexical and vector indexes derived from it."""

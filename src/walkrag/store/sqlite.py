@@ -1,0 +1,221 @@
+"""The system of record: one SQLite database (WAL) holding files, chunks, vectors and metadata."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from walkrag.records import Chunk, Definition, Skip
+from walkrag.store.schema import MIGRATIONS
+
+DB_NAME = "index.db"
+
+
+class StoreError(RuntimeError):
+    """The index is missing, locked or unreadable."""
+
+
+class SQLiteStore:
+    """Tables of the index; every write goes through :meth:`transaction`."""
+
+    def __init__(self, index_dir: Path, *, create: bool = False):
+        self.index_dir = Path(index_dir)
+        path = self.index_dir / DB_NAME
+        if not path.exists() and not create:
+            raise StoreError(f"no index at {self.index_dir} (run `walkrag index PATH` first)")
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA busy_timeout=30000")
+        self.db.row_factory = sqlite3.Row
+        if create:
+            self.migrate()
+        elif self.schema_version() < len(MIGRATIONS):
+            raise StoreError(f"index at {self.index_dir} needs an upgrade: run `walkrag index` again")
+
+    # -- schema ---------------------------------------------------------------
+    def schema_version(self) -> int:
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    def migrate(self) -> None:
+        version = self.schema_version()
+        if version > len(MIGRATIONS):
+            raise StoreError(f"index schema {version} is newer than this walkrag understands")
+        for number in range(version, len(MIGRATIONS)):
+            with self.transaction():
+                for statement in MIGRATIONS[number].split(";"):
+                    if statement.strip():
+                        self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version={number + 1}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        else:
+            self.db.execute("COMMIT")
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- meta -----------------------------------------------------------------
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    # -- files ----------------------------------------------------------------
+    def file_states(self) -> dict[str, tuple[str, int, int]]:
+        """path -> (hash, size, mtime_ns) of every indexed file."""
+        rows = self.db.execute("SELECT path, hash, size, mtime_ns FROM files")
+        return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+    def touch_file(self, path: str, size: int, mtime_ns: int) -> None:
+        self.db.execute("UPDATE files SET size=?, mtime_ns=? WHERE path=?", (size, mtime_ns, path))
+
+    def delete_file(self, path: str) -> None:
+        self.db.execute("DELETE FROM chunks WHERE path=?", (path,))
+        self.db.execute("DELETE FROM definitions WHERE path=?", (path,))
+        self.db.execute("DELETE FROM files WHERE path=?", (path,))
+
+    def replace_file(
+        self,
+        path: str,
+        *,
+        digest: str,
+        size: int,
+        mtime_ns: int,
+        fmt: str,
+        language: str,
+        chunks: list[Chunk],
+        view_hashes: list[str],
+        definitions: list[Definition],
+    ) -> list[int]:
+        """Swap a file's chunks and definitions; return the new chunk ids."""
+        self.delete_file(path)
+        ids = []
+        for chunk, vh in zip(chunks, view_hashes, strict=True):
+            cur = self.db.execute(
+                "INSERT INTO chunks(path,start_line,end_line,kind,language,symbol,signature,docstring,"
+                "header,text,view_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    path, chunk.start_line, chunk.end_line, chunk.kind, chunk.language, chunk.symbol,
+                    chunk.signature, chunk.docstring, chunk.header, chunk.text, vh,
+                ),
+            )
+            ids.append(int(cur.lastrowid))
+        self.db.executemany(
+            "INSERT INTO definitions(path,name,qualified_name,kind,start_line,end_line,language,signature,"
+            "docstring) VALUES (?,?,?,?,?,?,?,?,?)",
+            [
+                (path, d.name, d.qualified_name, d.kind, d.start_line, d.end_line, d.language, d.signature,
+                 d.docstring)
+                for d in definitions
+            ],
+        )
+        self.db.execute(
+            "INSERT INTO files(path,hash,size,mtime_ns,format,language,n_chunks,indexed_at) "
+            "VALUES (?,?,?,?,?,?,?,?)",
+            (path, digest, size, mtime_ns, fmt, language, len(chunks), time.time()),
+        )
+        self.db.execute("DELETE FROM skipped WHERE path=?", (path,))
+        return ids
+
+    # -- skips ----------------------------------------------------------------
+    def record_skips(self, skips: Iterable[Skip], *, replace_all: bool = False) -> None:
+        if replace_all:
+            self.db.execute("DELETE FROM skipped")
+        now = time.time()
+        self.db.executemany(
+            "INSERT OR REPLACE INTO skipped(path, reason, at) VALUES (?,?,?)",
+            [(s.path, s.reason, now) for s in skips],
+        )
+
+    def skips(self) -> list[Skip]:
+        return [Skip(r[0], r[1]) for r in self.db.execute("SELECT path, reason FROM skipped ORDER BY path")]
+
+    # -- embeddings -----------------------------------------------------------
+    def cached_vectors(self, view_hashes: list[str], model: str) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        for start in range(0, len(view_hashes), 500):
+            part = view_hashes[start : start + 500]
+            marks = ",".join("?" * len(part))
+            rows = self.db.execute(
+                f"SELECT view_hash, vec FROM embeddings WHERE model=? AND view_hash IN ({marks})", (model, *part)
+            )
+            for vh, blob in rows:
+                out[vh] = np.frombuffer(blob, dtype=np.float32)
+        return out
+
+    def put_vectors(self, items: dict[str, np.ndarray], model: str) -> None:
+        self.db.executemany(
+            "INSERT OR REPLACE INTO embeddings(view_hash, model, vec) VALUES (?,?,?)",
+            [(vh, model, np.asarray(v, dtype=np.float32).tobytes()) for vh, v in items.items()],
+        )
+
+    def prune_vectors(self, model: str) -> None:
+        """Drop cached vectors that no chunk uses any more."""
+        self.db.execute(
+            "DELETE FROM embeddings WHERE model=? AND view_hash NOT IN (SELECT view_hash FROM chunks)", (model,)
+        )
+
+    def chunk_vectors(self, model: str) -> tuple[np.ndarray, np.ndarray]:
+        """(chunk ids, matrix) of every chunk's vector for ``model``, in id order."""
+        rows = self.db.execute(
+            "SELECT c.id, e.vec FROM chunks c JOIN embeddings e ON e.view_hash=c.view_hash AND e.model=? "
+            "ORDER BY c.id",
+            (model,),
+        ).fetchall()
+        if not rows:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        mat = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
+        return ids, mat
+
+    # -- reads ----------------------------------------------------------------
+    def chunks_by_id(self, ids: Iterable[int]) -> dict[int, sqlite3.Row]:
+        ids = list(ids)
+        out: dict[int, sqlite3.Row] = {}
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            marks = ",".join("?" * len(part))
+            for row in self.db.execute(f"SELECT * FROM chunks WHERE id IN ({marks})", part):
+                out[int(row["id"])] = row
+        return out
+
+    def iter_chunks(self) -> Iterator[sqlite3.Row]:
+        yield from self.db.execute("SELECT * FROM chunks ORDER BY id")
+
+    def count(self, table: str) -> int:
+        return int(self.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])  # noqa: S608
+
+    # -- runs -----------------------------------------------------------------
+    def start_run(self) -> int:
+        cur = self.db.execute("INSERT INTO runs(started) VALUES (?)", (time.time(),))
+        return int(cur.lastrowid)
+
+    def finish_run(self, run_id: int, stats: dict) -> None:
+        self.db.execute(
+            "UPDATE runs SET finished=?, stats=? WHERE id=?", (time.time(), json.dumps(stats), run_id)
+        )
+
+    def last_run(self) -> dict | None:
+        row = self.db.execute(
+            "SELECT started, finished, stats FROM runs WHERE finished IS NOT NULL ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        if not row:
+            return None
+        return {"started": row[0], "finished": row[1], **json.loads(row[2] or "{}")}
