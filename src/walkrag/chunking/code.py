@@ -12,6 +12,7 @@ non-blank line, never overlap, and come out in order.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 
 from tree_sitter import Node, Parser, Query, QueryCursor
@@ -22,13 +23,14 @@ from walkrag.chunking.text import line_windows
 from walkrag.records import Chunk, Definition
 
 BUDGET_TOKENS = 450  # a chunk grows up to this (estimated as characters / 4)
-MERGE_BELOW = 120  # pieces this small merge with their small neighbours
-ALONE_BELOW = 25  # code between definitions this small joins a neighbour
+MERGE_BELOW = 80  # pieces this small merge with their small neighbours
+ALONE_BELOW = 25  # code between members this small joins a neighbour
 _MAX_DEPTH = 6
 _MAX_LABELS = 6
 _CLOSING = re.compile(r"^[\s)\]};,]*(?:end|fi|done|esac)?[\s)\]};,]*$")
 
-_PARSERS: dict[str, tuple[Parser, Query]] = {}
+_QUERIES: dict[str, Query] = {}
+_LOCAL = threading.local()  # parsers are not safe to share between threads
 
 
 def supports(language: str) -> bool:
@@ -37,19 +39,22 @@ def supports(language: str) -> bool:
 
 
 def _parser(language: str) -> tuple[Parser, Query]:
-    cached = _PARSERS.get(language)
-    if cached is None:
-        from tree_sitter_language_pack import get_language, get_parser
+    from tree_sitter_language_pack import get_language, get_parser
 
+    parsers: dict[str, Parser] = _LOCAL.__dict__.setdefault("parsers", {})
+    parser = parsers.get(language)
+    if parser is None:
+        parser = parsers[language] = get_parser(language)  # type: ignore[arg-type]
+    query = _QUERIES.get(language)
+    if query is None:
         spec = LANGUAGES[language]
         lang = get_language(language)  # type: ignore[arg-type]
         source = spec.query
         if source is None:
             known = [t for t in spec.defs if lang.id_for_node_kind(t, True) is not None]
             source = "[" + " ".join(f"({t})" for t in known) + "] @def"
-        cached = (get_parser(language), Query(lang, source))  # type: ignore[arg-type]
-        _PARSERS[language] = cached
-    return cached
+        query = _QUERIES[language] = Query(lang, source)
+    return parser, query
 
 
 def chunk_code(path: str, text: str, language: str) -> tuple[list[Chunk], list[Definition]]:
@@ -65,15 +70,21 @@ def chunk_code(path: str, text: str, language: str) -> tuple[list[Chunk], list[D
         nodes = QueryCursor(query).captures(root).get("def", [])
     except Exception:  # no grammar, or the parser gave up: windows keep the text searchable
         return line_windows(path, lines, language, kind="module", overlap=0), []
-    roots = find_defs(root, src, language, spec, nodes)
+    roots = find_defs(nodes, src, language, spec)
     chunker = _Chunker(path, language, lines, spec)
     pieces = chunker.level(1, len(lines), roots, None, root)
     chunks = [c for p in pieces if (c := chunker.to_chunk(p)) is not None]
     definitions = [
         Definition(
-            name=d.name, qualified_name=d.qname, kind=d.kind, path=path,
-            start_line=d.def_start, end_line=d.end, language=language,
-            signature=d.signature, docstring=d.docstring,
+            name=d.name,
+            qualified_name=d.qname,
+            kind=d.kind,
+            path=path,
+            start_line=d.def_start,
+            end_line=d.end,
+            language=language,
+            signature=d.signature,
+            docstring=d.docstring,
         )
         for d in walk(roots)
     ]
@@ -82,18 +93,19 @@ def chunk_code(path: str, text: str, language: str) -> tuple[list[Chunk], list[D
 
 @dataclass(slots=True)
 class _Piece:
-    """A line span at one level; ``scope`` is the definition whose body holds it."""
+    """A line span at one level.
+
+    ``lead`` names the chunk: the definition it holds or is part of, or the
+    definition whose body the code between definitions sits in (None at top level).
+    ``defs`` are the whole definitions inside, for the header of a merged group.
+    """
 
     start: int
     end: int
-    scope: Def | None
+    lead: Def | None
     defs: list[Def] = field(default_factory=list)
     mergeable: bool = False
     whole: bool = True  # False for the parts of a split definition
-
-    @property
-    def primary(self) -> Def | None:
-        return self.defs[0] if self.defs else self.scope
 
 
 class _Chunker:
@@ -115,8 +127,15 @@ class _Chunker:
 
     # -- levels -------------------------------------------------------------------
 
-    def level(self, lo: int, hi: int, children: list[Def], scope: Def | None, container: Node,
-              head: list[_Piece] | None = None) -> list[_Piece]:
+    def level(
+        self,
+        lo: int,
+        hi: int,
+        children: list[Def],
+        scope: Def | None,
+        container: Node,
+        head: list[_Piece] | None = None,
+    ) -> list[_Piece]:
         """Pieces covering ``lo..hi``: the definitions in it and the code between them."""
         pieces: list[_Piece] = list(head or ())
         pos = lo
@@ -129,14 +148,13 @@ class _Chunker:
                 continue
             if start > pos:
                 self._gap(pos, start - 1, scope, container, pieces)
-            pieces.extend(self._definition(d, start, end, scope))
+            pieces.extend(self._definition(d, start, end))
             pos = end + 1
         if pos <= hi:
             self._gap(pos, hi, scope, container, pieces)
         return self._merge(pieces)
 
-    def _gap(self, lo: int, hi: int, scope: Def | None, container: Node,
-             pieces: list[_Piece]) -> None:
+    def _gap(self, lo: int, hi: int, scope: Def | None, container: Node, pieces: list[_Piece]) -> None:
         if self.blank(lo, hi):
             return
         if pieces and all(_CLOSING.match(self.lines[i - 1]) for i in range(lo, hi + 1)):
@@ -145,16 +163,18 @@ class _Chunker:
         for start, end in self._pack(lo, hi, container, 0):
             pieces.append(_Piece(start, end, scope, mergeable=self.tokens(start, end) <= MERGE_BELOW))
 
-    def _definition(self, d: Def, start: int, end: int, scope: Def | None) -> list[_Piece]:
+    def _definition(self, d: Def, start: int, end: int) -> list[_Piece]:
         size = self.tokens(start, end)
         if size <= BUDGET_TOKENS:
-            return [_Piece(start, end, scope, [d], mergeable=size <= MERGE_BELOW)]
+            return [_Piece(start, end, d, [d], mergeable=size <= MERGE_BELOW)]
         body = body_node(d, self.language)
         kids = [k for k in d.children if k.start > start and k.start <= end]
         if kids:
             head_end = kids[0].start - 1
-            head = [_Piece(s, e, d, mergeable=self.tokens(s, e) <= MERGE_BELOW)
-                    for s, e in self._pack(start, head_end, body, 0)]
+            head = [
+                _Piece(s, e, d, mergeable=self.tokens(s, e) <= MERGE_BELOW)
+                for s, e in self._pack(start, head_end, body, 0)
+            ]
             if len(head) > 1:
                 for p in head:
                     p.mergeable = False
@@ -170,17 +190,29 @@ class _Chunker:
         out: list[_Piece] = []
         for p in pieces:
             last = out[-1] if out else None
-            if (last is not None and last.mergeable and p.mergeable
-                    and self.tokens(last.start, p.end) <= BUDGET_TOKENS):
+            if (
+                last is not None
+                and last.mergeable
+                and p.mergeable
+                and self.tokens(last.start, p.end) <= BUDGET_TOKENS
+            ):
                 last.end = p.end
                 last.defs.extend(p.defs)
+                last.lead = last.lead or p.lead
                 continue
             out.append(p)
-        # a lone line or two of code between definitions joins a neighbour
+        # inside a definition, a lone line or two between members joins a neighbour;
+        # at the top level such code stays a module chunk of its own
         i = 0
         while i < len(out):
             p = out[i]
-            if not p.defs and p.whole and len(out) > 1 and self.tokens(p.start, p.end) < ALONE_BELOW:
+            if (
+                p.lead is not None
+                and not p.defs
+                and p.whole
+                and len(out) > 1
+                and self.tokens(p.start, p.end) < ALONE_BELOW
+            ):
                 prev = out[i - 1] if i > 0 else None
                 nxt = out[i + 1] if i + 1 < len(out) else None
                 if prev is not None and prev.whole:
@@ -243,8 +275,8 @@ class _Chunker:
             end -= 1
         if start > end:
             return None
-        primary = p.primary
-        if len(p.defs) > 1:
+        primary = p.lead
+        if len(p.defs) > 1 or (p.defs and primary is not p.defs[0]):
             base = _common_prefix([d.crumbs[:-1] for d in p.defs])
             labels = [d.name for d in p.defs[:_MAX_LABELS]]
             if len(p.defs) > _MAX_LABELS:

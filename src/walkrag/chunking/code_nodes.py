@@ -15,15 +15,36 @@ from dataclasses import dataclass, field
 # Kinds whose function-like children are methods, and whose children are
 # qualified by the container's name.
 CLASS_KINDS = frozenset(
-    {"class", "struct", "interface", "trait", "impl", "enum", "object", "protocol",
-     "extension", "record", "instance", "union"}
+    {
+        "class",
+        "struct",
+        "interface",
+        "trait",
+        "impl",
+        "enum",
+        "object",
+        "protocol",
+        "extension",
+        "record",
+        "instance",
+        "union",
+    }
 )
 FUNCTION_KINDS = frozenset({"function", "method", "macro", "signature", "test"})
 
 # Sibling node types above a definition that are part of it (comments match by name).
 LEADING_TYPES = frozenset(
-    {"decorator", "attribute_item", "attribute", "annotation", "marker_annotation",
-     "attribute_list", "haddock", "doc_comment", "pragma"}
+    {
+        "decorator",
+        "attribute_item",
+        "attribute",
+        "annotation",
+        "marker_annotation",
+        "attribute_list",
+        "haddock",
+        "doc_comment",
+        "pragma",
+    }
 )
 
 
@@ -48,6 +69,7 @@ _JS_DEFS = {
     "class_declaration": "class",
     "method_definition": "method",
     "variable_declarator": "function",  # only when the value is a function or class
+    "assignment_expression": "function",  # `exports.f = function ...`, same condition
 }
 _TS_DEFS = {
     **_JS_DEFS,
@@ -59,8 +81,13 @@ _TS_DEFS = {
     "module": "module",
 }
 _JS_WRAPPERS = frozenset(
-    {"export_statement", "lexical_declaration", "variable_declaration",
-     "ambient_declaration", "expression_statement"}
+    {
+        "export_statement",
+        "lexical_declaration",
+        "variable_declaration",
+        "ambient_declaration",
+        "expression_statement",
+    }
 )
 _C_DEFS = {
     "function_definition": "function",
@@ -68,14 +95,23 @@ _C_DEFS = {
     "union_specifier": "union",
     "enum_specifier": "enum",
 }
-_C_NEED_BODY = frozenset({"struct_specifier", "union_specifier", "enum_specifier", "class_specifier",
-                          "namespace_definition"})
+_C_NEED_BODY = frozenset(
+    {"struct_specifier", "union_specifier", "enum_specifier", "class_specifier", "namespace_definition"}
+)
 
 ELIXIR_DEF_CALLS = {
-    "defmodule": "module", "defprotocol": "protocol", "defimpl": "impl",
-    "def": "function", "defp": "function", "defmacro": "macro", "defmacrop": "macro",
-    "defguard": "function", "defguardp": "function", "defdelegate": "function",
-    "defn": "function", "defnp": "function",
+    "defmodule": "module",
+    "defprotocol": "protocol",
+    "defimpl": "impl",
+    "def": "function",
+    "defp": "function",
+    "defmacro": "macro",
+    "defmacrop": "macro",
+    "defguard": "function",
+    "defguardp": "function",
+    "defdelegate": "function",
+    "defn": "function",
+    "defnp": "function",
 }
 
 LANGUAGES: dict[str, LangSpec] = {
@@ -87,30 +123,51 @@ LANGUAGES: dict[str, LangSpec] = {
     "typescript": LangSpec(defs=_TS_DEFS, wrappers=_JS_WRAPPERS),
     "tsx": LangSpec(defs=_TS_DEFS, wrappers=_JS_WRAPPERS),
     "go": LangSpec(
-        defs={"function_declaration": "function", "method_declaration": "method",
-              "type_declaration": "type"},
+        defs={"function_declaration": "function", "method_declaration": "method", "type_declaration": "type"},
     ),
     "rust": LangSpec(
-        defs={"function_item": "function", "function_signature_item": "function",
-              "impl_item": "impl", "struct_item": "struct", "enum_item": "enum",
-              "union_item": "union", "trait_item": "trait", "mod_item": "module",
-              "macro_definition": "macro"},
+        defs={
+            "function_item": "function",
+            "function_signature_item": "function",
+            "impl_item": "impl",
+            "struct_item": "struct",
+            "enum_item": "enum",
+            "union_item": "union",
+            "trait_item": "trait",
+            "mod_item": "module",
+            "macro_definition": "macro",
+        },
         need_body=frozenset({"mod_item"}),
     ),
     "java": LangSpec(
-        defs={"class_declaration": "class", "interface_declaration": "interface",
-              "enum_declaration": "enum", "record_declaration": "record",
-              "annotation_type_declaration": "interface", "method_declaration": "method",
-              "constructor_declaration": "method", "compact_constructor_declaration": "method"},
+        defs={
+            "class_declaration": "class",
+            "interface_declaration": "interface",
+            "enum_declaration": "enum",
+            "record_declaration": "record",
+            "annotation_type_declaration": "interface",
+            "method_declaration": "method",
+            "constructor_declaration": "method",
+            "compact_constructor_declaration": "method",
+        },
     ),
     "kotlin": LangSpec(
-        defs={"class_declaration": "class", "object_declaration": "object",
-              "companion_object": "object", "function_declaration": "function"},
+        defs={
+            "class_declaration": "class",
+            "object_declaration": "object",
+            "companion_object": "object",
+            "function_declaration": "function",
+        },
     ),
     "scala": LangSpec(
-        defs={"class_definition": "class", "object_definition": "object",
-              "trait_definition": "trait", "enum_definition": "enum",
-              "function_definition": "function", "function_declaration": "function"},
+        defs={
+            "class_definition": "class",
+            "object_definition": "object",
+            "trait_definition": "trait",
+            "enum_definition": "enum",
+            "function_definition": "function",
+            "function_declaration": "function",
+        },
     ),
     "c": LangSpec(defs=_C_DEFS, wrappers=frozenset({"type_definition"}), need_body=_C_NEED_BODY),
     "cpp": LangSpec(
@@ -119,27 +176,41 @@ LANGUAGES: dict[str, LangSpec] = {
         need_body=_C_NEED_BODY,
     ),
     "csharp": LangSpec(
-        defs={"class_declaration": "class", "interface_declaration": "interface",
-              "struct_declaration": "struct", "enum_declaration": "enum",
-              "record_declaration": "record", "namespace_declaration": "namespace",
-              "method_declaration": "method", "constructor_declaration": "method",
-              "local_function_statement": "function"},
+        defs={
+            "class_declaration": "class",
+            "interface_declaration": "interface",
+            "struct_declaration": "struct",
+            "enum_declaration": "enum",
+            "record_declaration": "record",
+            "namespace_declaration": "namespace",
+            "method_declaration": "method",
+            "constructor_declaration": "method",
+            "local_function_statement": "function",
+        },
     ),
     "ruby": LangSpec(
-        defs={"class": "class", "module": "module", "method": "function",
-              "singleton_method": "method"},
+        defs={"class": "class", "module": "module", "method": "function", "singleton_method": "method"},
     ),
     "php": LangSpec(
-        defs={"class_declaration": "class", "interface_declaration": "interface",
-              "trait_declaration": "trait", "enum_declaration": "enum",
-              "function_definition": "function", "method_declaration": "method",
-              "namespace_definition": "namespace"},
+        defs={
+            "class_declaration": "class",
+            "interface_declaration": "interface",
+            "trait_declaration": "trait",
+            "enum_declaration": "enum",
+            "function_definition": "function",
+            "method_declaration": "method",
+            "namespace_definition": "namespace",
+        },
         need_body=frozenset({"namespace_definition"}),
     ),
     "swift": LangSpec(
-        defs={"class_declaration": "class", "protocol_declaration": "protocol",
-              "function_declaration": "function", "init_declaration": "method",
-              "protocol_function_declaration": "method"},
+        defs={
+            "class_declaration": "class",
+            "protocol_declaration": "protocol",
+            "function_declaration": "function",
+            "init_declaration": "method",
+            "protocol_function_declaration": "method",
+        },
     ),
     "elixir": LangSpec(
         defs={"call": "function"},
@@ -150,12 +221,20 @@ LANGUAGES: dict[str, LangSpec] = {
         extra_leading=frozenset({"unary_operator"}),
     ),
     "haskell": LangSpec(
-        defs={"function": "function", "bind": "function", "signature": "signature",
-              "data_type": "data", "newtype": "data", "type_synomym": "type",
-              "type_synonym": "type", "class": "class", "instance": "instance"},
+        defs={
+            "function": "function",
+            "bind": "function",
+            "signature": "signature",
+            "data_type": "data",
+            "newtype": "data",
+            "type_synomym": "type",
+            "type_synonym": "type",
+            "class": "class",
+            "instance": "instance",
+        },
         merge_clauses=True,
     ),
-    "lua": LangSpec(defs={"function_declaration": "function"}),
+    "lua": LangSpec(defs={"function_declaration": "function", "assignment_statement": "function"}),
     "zig": LangSpec(defs={"Decl": "function", "TestDecl": "test"}),
     "bash": LangSpec(defs={"function_definition": "function"}),
 }
