@@ -26,7 +26,12 @@ class Settings(BaseModel):
     max_file_bytes: int = Field(2 * 1024 * 1024, ge=1, description="skip files larger than this")
     include_secrets: bool = Field(False, description="index .env, keys and credential files")
     exclude: list[str] = Field(default_factory=list, description="extra gitignore-style patterns")
-    embedder: str = Field("static-minilm", description="static-minilm | minilm | st:NAME | openai:MODEL")
+    embedder: str = Field(
+        "auto", description="auto | static-minilm | minilm[:MAX_TOKENS] | st:NAME | openai:MODEL"
+    )
+    file_embedder: str = Field(
+        "minilm:128", description="model for one summary view per file (file-level dense retrieval); 'none' turns it off"
+    )
     embed_base_url: str | None = None
     embed_api_key: str | None = None
     embed_batch: int = Field(256, ge=1)
@@ -47,6 +52,7 @@ class Settings(BaseModel):
 _ENV = {
     "max_file_bytes": "WALKRAG_MAX_FILE_BYTES",
     "embedder": "WALKRAG_EMBEDDER",
+    "file_embedder": "WALKRAG_FILE_EMBEDDER",
     "embed_base_url": "WALKRAG_EMBED_BASE_URL",
     "embed_api_key": "WALKRAG_EMBED_API_KEY",
     "llm_base_url": "WALKRAG_LLM_BASE_URL",

@@ -8,7 +8,7 @@ from pathlib import Path
 from walkrag.config import Settings, load_settings
 from walkrag.indexing import IndexStats, Progress, default_index_dir, find_index_dir, run_index
 from walkrag.models.embedders import load_embedder
-from walkrag.retrieval.search import Hit, Searcher
+from walkrag.retrieval.search import Hit, Searcher, SearchOptions
 from walkrag.store.sqlite import SQLiteStore, StoreError
 
 
@@ -45,16 +45,89 @@ class Index:
     def searcher(self) -> Searcher:
         if self._searcher is None:
             recorded = self.store.get_meta("embedder")
-            embedder = load_embedder(self.settings.embedder, self.settings.embed_base_url, self.settings.embed_api_key)
+            spec = self.settings.embedder
+            if spec == "auto":
+                spec = self.store.get_meta("embedder_spec") or "static-minilm"
+            embedder = load_embedder(spec, self.settings.embed_base_url, self.settings.embed_api_key)
             if recorded and recorded != embedder.model_id:
                 raise StoreError(
                     f"index was built with embedder {recorded}, settings ask for {embedder.model_id}: re-index"
                 )
-            self._searcher = Searcher(self.store, embedder)
+            file_embedder = None
+            if self.settings.file_embedder != "none" and self.store.get_meta("file_embedder") not in (None, "none"):
+                file_embedder = load_embedder(
+                    self.settings.file_embedder, self.settings.embed_base_url, self.settings.embed_api_key
+                )
+            self._searcher = Searcher(self.store, embedder, file_embedder)
         return self._searcher
 
-    def search(self, query: str, k: int = 10) -> list[Hit]:
-        return self.searcher().search(query, k)
+    def search(self, query: str, k: int = 10, *, options: SearchOptions | None = None) -> list[Hit]:
+        """Ranked, cited spans for ``query``; ``options`` picks retrievers and ranking."""
+        return self.searcher().search(query, k, options=options)
+
+    def ask(self, question: str, k: int = 8, *, llm=None, use_llm: bool = True, on_token=None):
+        """Answer ``question`` with numbered citations (see :func:`walkrag.answer.answer_question`).
+
+        ``llm`` defaults to the model configured in the settings; with none, or
+        ``use_llm=False``, the answer is extractive. Returns an ``AnswerResult``.
+        """
+        from walkrag.answer import answer_question
+        from walkrag.models.llm import llm_from_settings
+
+        reason = "--no-llm" if not use_llm else None
+        if use_llm and llm is None:
+            llm = llm_from_settings(self.settings)
+            if llm is None:
+                reason = (
+                    "no LLM model configured: set WALKRAG_LLM_MODEL" if self.settings.llm_base_url
+                    else "no LLM configured: set WALKRAG_LLM_BASE_URL and WALKRAG_LLM_MODEL"
+                )
+        return answer_question(
+            question, self.search, llm=llm if use_llm else None, k=k, no_llm_reason=reason, on_token=on_token
+        )
+
+    # -- code graph (walkrag.codegraph) ---------------------------------------------
+    def symbols(self, name: str, limit: int = 10) -> list:
+        """Definitions matching ``name``: exact, case-insensitive, partial or fuzzy; best first."""
+        from walkrag.codegraph.lookup import lookup
+
+        return lookup(self.store.db, name, limit)
+
+    def refs(self, symbol: str, limit: int = 200) -> list[dict]:
+        """Places that reference ``symbol`` (path, lines, enclosing symbol, kind, confidence)."""
+        from walkrag.codegraph.navigate import refs
+
+        return refs(self.store.db, symbol, limit)
+
+    def calls(self, symbol: str, limit: int = 200) -> list[dict]:
+        """What ``symbol`` calls and uses, each with the definitions it resolves to."""
+        from walkrag.codegraph.navigate import calls
+
+        return calls(self.store.db, symbol, limit)
+
+    def related(self, place: str, line: int | None = None, limit: int = 60) -> list[dict]:
+        """Neighbours of ``PATH[:LINE]``: its definitions, callers, callees, documenting sections, files."""
+        from walkrag.codegraph.navigate import related
+
+        path, line = self._place(place, line)
+        return related(self.store.db, path, line, limit)
+
+    def _place(self, place: str, line: int | None) -> tuple[str, int | None]:
+        head, sep, tail = str(place).rpartition(":")
+        if sep and tail.isdigit() and head:
+            place, line = head, int(tail)
+        path = Path(place)
+        if path.is_absolute():
+            try:
+                path = path.resolve().relative_to(self.root)
+            except ValueError:
+                pass
+        elif not self.store.db.execute("SELECT 1 FROM files WHERE path=?", (path.as_posix(),)).fetchone():
+            try:
+                path = (Path.cwd() / path).resolve().relative_to(self.root)
+            except ValueError:
+                pass
+        return path.as_posix(), line
 
     def status(self) -> dict:
         from walkrag.status import index_status

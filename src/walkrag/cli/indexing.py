@@ -21,7 +21,7 @@ def index(
     path: Annotated[Path, typer.Argument(help="folder to index")],
     index_dir: IndexDir = None,
     max_file_bytes: Annotated[int | None, typer.Option(help="skip files larger than this")] = None,
-    embedder: Annotated[str | None, typer.Option(help="static-minilm | minilm | st:NAME | openai:MODEL")] = None,
+    embedder: Annotated[str | None, typer.Option(help="auto | static-minilm | minilm[:TOKENS] | st:NAME | openai:MODEL")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Build or update the index of PATH (only changed files are processed)."""

@@ -77,6 +77,8 @@ class MiniLMOnnx:
 
         onnx, tok = _minilm_files()
         self.model_id = f"all-MiniLM-L6-v2-int8@{max_tokens}"
+        # Characters of chunk body worth sending: about five per word piece of code.
+        self.view_chars = max_tokens * 5
         self.tokenizer = Tokenizer.from_file(str(tok))
         self.tokenizer.enable_truncation(max_tokens)
         self.tokenizer.enable_padding()
@@ -154,6 +156,7 @@ class StaticMiniLM:
             np.savez(tmp, table=self.table, weights=self.weights)
             os.replace(tmp, path)
         self.dim = self.table.shape[1]
+        self.view_chars = 1500
         self.tokenizer = Tokenizer.from_file(str(tok))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(max_tokens)
@@ -207,17 +210,34 @@ class OpenAIEmbedder:
         return _normalise(np.array([d.embedding for d in data], dtype=np.float32))
 
 
+_QUERY_CACHE: dict[tuple[str, str], np.ndarray] = {}
+
+
+def embed_query(embedder: Embedder, text: str) -> np.ndarray:
+    """One query's vector, remembered briefly: chunk and file retrieval often share a model."""
+    key = (embedder.model_id, text)
+    vec = _QUERY_CACHE.get(key)
+    if vec is None:
+        if len(_QUERY_CACHE) > 256:
+            _QUERY_CACHE.clear()
+        vec = _QUERY_CACHE[key] = embedder.embed([text])[0]
+    return vec
+
+
 @lru_cache(maxsize=4)
 def load_embedder(spec: str, base_url: str | None = None, api_key: str | None = None) -> Embedder:
     """Build an embedder from its config name.
 
-    ``static-minilm`` (default), ``minilm``, ``st:<sentence-transformers name or path>``,
+    ``static-minilm`` (default), ``minilm`` or ``minilm:<max word pieces>``, ``st:<name or path>``,
     ``openai:<model>`` (with ``base_url``/``api_key`` for the endpoint).
     """
     if spec == "static-minilm":
         return StaticMiniLM()
-    if spec == "minilm":
-        return MiniLMOnnx()
+    if spec == "minilm" or spec.startswith("minilm:"):
+        _, _, tokens = spec.partition(":")
+        if tokens and not tokens.isdigit():
+            raise EmbedderError(f"bad embedder {spec!r}: expected minilm or minilm:MAX_TOKENS")
+        return MiniLMOnnx(max_tokens=int(tokens) if tokens else 256)
     if spec.startswith("st:"):
         return SentenceTransformerEmbedder(spec[3:])
     if spec.startswith("openai:"):

@@ -1,17 +1,33 @@
-"""Hybrid search over an index: lexical (BM25) + dense, fused by reciprocal rank."""
+"""Hybrid search: lexical (BM25), dense, symbol and path retrievers, fused and ranked.
+
+Every result says why it ranked: the retrievers that found it with their ranks
+and scores, and the boosts the ranking stack applied.
+"""
 
 from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, field
 
-from walkrag.models.embedders import Embedder
-from walkrag.retrieval.tokenize import query_tokens
+from walkrag.models.embedders import Embedder, embed_query
+from walkrag.retrieval.fileviews import FileDense, file_vectors_path
+from walkrag.retrieval.paths import PathIndex
+from walkrag.retrieval.query import QueryAnalysis, analyze
 from walkrag.store.lexical import LexicalIndex
 from walkrag.store.sqlite import SQLiteStore
 from walkrag.store.vectors import VectorIndex
 
 RRF_K = 60
+ALL_RETRIEVERS = ("lexical", "dense", "symbol", "path", "file_dense")
+
+
+@dataclass(frozen=True, slots=True)
+class SearchOptions:
+    """Which retrievers run and whether the ranking stack reorders their fused list."""
+
+    retrievers: tuple[str, ...] = ALL_RETRIEVERS
+    rank: bool = True
+    candidates: int = 200
 
 
 @dataclass(slots=True)
@@ -37,11 +53,11 @@ class Hit:
         return d
 
 
-def rrf(ranked_lists: dict[str, list[tuple[int, float]]], weights: dict[str, float] | None = None):
-    """Reciprocal rank fusion; returns {chunk id: (score, {retriever: {rank, score}})}."""
+def rrf(ranked_lists: dict[str, list[tuple[int, float]]], weights: dict[str, float]) -> dict[int, list]:
+    """Weighted reciprocal rank fusion: {chunk id: [score, {retriever: {rank, score}}]}."""
     fused: dict[int, list] = {}
     for name, ranked in ranked_lists.items():
-        w = (weights or {}).get(name, 1.0)
+        w = weights.get(name, 1.0)
         for rank, (cid, score) in enumerate(ranked, start=1):
             entry = fused.setdefault(cid, [0.0, {}])
             entry[0] += w / (RRF_K + rank)
@@ -49,42 +65,89 @@ def rrf(ranked_lists: dict[str, list[tuple[int, float]]], weights: dict[str, flo
     return fused
 
 
+def retriever_weights(q: QueryAnalysis) -> dict[str, float]:
+    """Identifier queries trust names; questions trust meaning."""
+    if q.kind == "identifier":
+        return {"lexical": 1.0, "dense": 0.4, "symbol": 1.5, "path": 0.5}
+    if q.kind == "mixed":
+        return {"lexical": 1.0, "dense": 0.8, "symbol": 1.0, "path": 0.5}
+    return {"lexical": 1.0, "dense": 1.0, "symbol": 0.3, "path": 0.5}
+
+
+def generation_has_files(store: SQLiteStore, file_embedder: Embedder) -> bool:
+    generation = store.get_meta("vectors_generation")
+    return bool(
+        generation
+        and store.get_meta("file_embedder") == file_embedder.model_id
+        and file_vectors_path(store.index_dir, generation).is_file()
+    )
+
+
 class Searcher:
     """Holds the loaded indexes so that many queries run warm."""
 
-    def __init__(self, store: SQLiteStore, embedder: Embedder):
+    def __init__(self, store: SQLiteStore, embedder: Embedder, file_embedder: Embedder | None = None):
         self.store = store
         self.embedder = embedder
+        self.file_dense = None
+        if file_embedder is not None and generation_has_files(store, file_embedder):
+            self.file_dense = FileDense(store.index_dir, store.get_meta("vectors_generation"), file_embedder)
         self.lexical = LexicalIndex(store.index_dir)
         generation = store.get_meta("vectors_generation")
         self.vectors = VectorIndex.load(store.index_dir, generation) if generation else None
         if self.vectors is None:
             ids, matrix = store.chunk_vectors(embedder.model_id)
             self.vectors = VectorIndex(ids, matrix)
+        self.paths = PathIndex([r[0] for r in store.db.execute("SELECT path FROM files ORDER BY path")])
+        self.last_ms = 0.0
 
-    def search(self, query: str, k: int = 10, *, candidates: int = 100) -> list[Hit]:
+    # -- retrievers -------------------------------------------------------------
+    def _retrieve(self, q: QueryAnalysis, opts: SearchOptions) -> dict[str, list[tuple[int, float]]]:
+        lists: dict[str, list[tuple[int, float]]] = {}
+        if "lexical" in opts.retrievers:
+            lists["lexical"] = self.lexical.search(q.tokens, opts.candidates)
+        if "dense" in opts.retrievers and len(self.vectors):
+            lists["dense"] = self.vectors.search(embed_query(self.embedder, q.text), opts.candidates)
+        if "symbol" in opts.retrievers:
+            from walkrag.retrieval.symbols import symbol_candidates
+
+            lists["symbol"] = symbol_candidates(self.store, q, limit=50)
+        return lists
+
+    # -- ranking ---------------------------------------------------------------
+    def search(self, query: str, k: int = 10, *, options: SearchOptions | None = None) -> list[Hit]:
         t0 = time.perf_counter()
-        tokens = query_tokens(query)
-        lists = {"lexical": self.lexical.search(tokens, candidates)}
-        if len(self.vectors):
-            qv = self.embedder.embed([query])[0]
-            lists["dense"] = self.vectors.search(qv, candidates)
-        fused = rrf(lists)
-        order = sorted(fused.items(), key=lambda kv: (-kv[1][0], kv[0]))
-        rows = self.store.chunks_by_id([cid for cid, _ in order[: k * 2]])
+        opts = options or SearchOptions()
+        q = analyze(query)
+        lists = self._retrieve(q, opts)
+        fused = rrf(lists, retriever_weights(q) if opts.rank else {})
+        if not fused:
+            self.last_ms = (time.perf_counter() - t0) * 1000
+            return []
+        rows = self.store.chunks_by_id(fused)
         hits: list[Hit] = []
-        for cid, (score, why) in order:
+        for cid, (score, why) in fused.items():
             row = rows.get(cid)
             if row is None:  # deleted since the lexical index was written
                 continue
             hits.append(
                 Hit(
-                    path=row["path"], start_line=row["start_line"], end_line=row["end_line"],
-                    score=round(score, 6), kind=row["kind"], language=row["language"], symbol=row["symbol"],
-                    header=row["header"], text=row["text"], chunk_id=cid, why=why,
+                    path=row["path"], start_line=row["start_line"], end_line=row["end_line"], score=score,
+                    kind=row["kind"], language=row["language"], symbol=row["symbol"], header=row["header"],
+                    text=row["text"], chunk_id=cid, why=why,
                 )
             )
-            if len(hits) >= k:
-                break
+        if opts.rank:
+            from walkrag.retrieval.ranking import rank_hits
+
+            path_scores = self.paths.search(q.tokens) if "path" in opts.retrievers else {}
+            file_scores = {}
+            if "file_dense" in opts.retrievers and self.file_dense is not None:
+                file_scores = self.file_dense.search(q.text)
+            hits = rank_hits(hits, q, path_scores, file_scores)
+        else:
+            hits.sort(key=lambda h: (-h.score, h.path, h.start_line))
+        for h in hits:
+            h.score = round(h.score, 6)
         self.last_ms = (time.perf_counter() - t0) * 1000
-        return hits
+        return hits[:k]

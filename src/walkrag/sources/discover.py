@@ -18,7 +18,7 @@ DEFAULT_EXCLUDED_DIRS = frozenset(
         ".git", ".hg", ".svn", ".walkrag", "node_modules", "bower_components", "__pycache__",
         ".venv", "venv", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache",
         ".idea", ".vscode", ".next", ".nuxt", ".cache", ".gradle", ".eggs",
-        "build", "dist", "target", "vendor", "third_party", "site-packages", ".hash",
+        "build", "dist", "target", "vendor", "third_party", "site-packages",
     }
 )
 LOCK_FILES = frozenset(

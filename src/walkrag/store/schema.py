@@ -61,4 +61,51 @@ MIGRATIONS: list[str] = [
         stats TEXT
     );
     """,
+    # 2: the code graph (walkrag.codegraph): references per file, resolved edges,
+    # the file graph and centrality; every row names its file so a deleted file leaves nothing behind
+    """
+    CREATE TABLE refs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        path TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        module TEXT,
+        alias TEXT,
+        start_line INTEGER NOT NULL,
+        end_line INTEGER NOT NULL,
+        scope_id INTEGER
+    );
+    CREATE INDEX refs_path ON refs(path);
+    CREATE TABLE edges (
+        ref_id INTEGER,
+        src_path TEXT NOT NULL,
+        src_def INTEGER,
+        src_line INTEGER NOT NULL,
+        dst_path TEXT NOT NULL,
+        dst_def INTEGER,
+        kind TEXT NOT NULL,
+        confidence REAL NOT NULL,
+        how TEXT NOT NULL
+    );
+    CREATE INDEX edges_src_path ON edges(src_path);
+    CREATE INDEX edges_src_def ON edges(src_def);
+    CREATE INDEX edges_dst_path ON edges(dst_path);
+    CREATE INDEX edges_dst_def ON edges(dst_def);
+    CREATE TABLE file_edges (
+        src TEXT NOT NULL,
+        dst TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        weight REAL NOT NULL,
+        PRIMARY KEY (src, dst, kind)
+    ) WITHOUT ROWID;
+    CREATE INDEX file_edges_dst ON file_edges(dst);
+    CREATE TABLE centrality (def_id INTEGER PRIMARY KEY, path TEXT NOT NULL, score REAL NOT NULL);
+    CREATE INDEX centrality_path ON centrality(path);
+    CREATE TABLE file_centrality (path TEXT PRIMARY KEY, score REAL NOT NULL);
+    INSERT INTO meta(key, value) SELECT 'graph_backfill', '1' WHERE EXISTS (SELECT 1 FROM files);
+    """,
+    # 3: one summary view per file (path, docstring, names it defines), embedded for file-level dense retrieval
+    """
+    CREATE TABLE file_views (path TEXT PRIMARY KEY, view_hash TEXT NOT NULL);
+    """,
 ]

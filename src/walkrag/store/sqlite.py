@@ -35,10 +35,8 @@ class SQLiteStore:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA busy_timeout=30000")
         self.db.row_factory = sqlite3.Row
-        if create:
-            self.migrate()
-        elif self.schema_version() < len(MIGRATIONS):
-            raise StoreError(f"index at {self.index_dir} needs an upgrade: run `walkrag index` again")
+        # Migrations only add; an older index is upgraded in place when opened.
+        self.migrate()
 
     # -- schema ---------------------------------------------------------------
     def schema_version(self) -> int:
@@ -87,6 +85,9 @@ class SQLiteStore:
         self.db.execute("UPDATE files SET size=?, mtime_ns=? WHERE path=?", (size, mtime_ns, path))
 
     def delete_file(self, path: str) -> None:
+        from walkrag.codegraph.storage import delete_file_rows
+
+        delete_file_rows(self.db, path)  # code graph rows (refs, edges in and out, centrality)
         self.db.execute("DELETE FROM chunks WHERE path=?", (path,))
         self.db.execute("DELETE FROM definitions WHERE path=?", (path,))
         self.db.execute("DELETE FROM files WHERE path=?", (path,))

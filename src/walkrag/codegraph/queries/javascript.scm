@@ -1,0 +1,25 @@
+; References in JavaScript. Captures: @call @receiver @type @inherit @import @import.name @import.alias
+
+(call_expression function: (identifier) @call)
+(call_expression function: (member_expression object: (_) @receiver property: (property_identifier) @call))
+(new_expression constructor: (identifier) @call)
+(new_expression constructor: (member_expression property: (property_identifier) @call))
+(decorator (identifier) @call)
+(decorator (call_expression function: (identifier) @call))
+(jsx_opening_element name: (identifier) @call (#match? @call "^[A-Z]"))
+(jsx_self_closing_element name: (identifier) @call (#match? @call "^[A-Z]"))
+
+(class_heritage (identifier) @inherit)
+(class_heritage (member_expression property: (property_identifier) @inherit))
+
+(import_statement source: (string (string_fragment) @import))
+(import_statement (import_clause (named_imports (import_specifier name: (identifier) @import.name !alias)))
+  source: (string (string_fragment) @import))
+(import_statement (import_clause (named_imports (import_specifier name: (identifier) @import.name alias: (identifier) @import.alias)))
+  source: (string (string_fragment) @import))
+(import_statement (import_clause (identifier) @import.alias) source: (string (string_fragment) @import))
+(import_statement (import_clause (namespace_import (identifier) @import.alias)) source: (string (string_fragment) @import))
+(export_statement source: (string (string_fragment) @import))
+(call_expression function: (identifier) @_req arguments: (arguments (string (string_fragment) @import))
+  (#eq? @_req "require"))
+(call_expression function: (import) arguments: (arguments (string (string_fragment) @import)))

@@ -1,0 +1,37 @@
+; References in TypeScript. Captures: @call @receiver @type @inherit @import @import.name @import.alias
+
+(call_expression function: (identifier) @call)
+(call_expression function: (member_expression object: (_) @receiver property: (property_identifier) @call))
+(new_expression constructor: (identifier) @call)
+(new_expression constructor: (member_expression property: (property_identifier) @call))
+(decorator (identifier) @call)
+(decorator (call_expression function: (identifier) @call))
+
+
+(import_statement source: (string (string_fragment) @import))
+(import_statement (import_clause (named_imports (import_specifier name: (identifier) @import.name !alias)))
+  source: (string (string_fragment) @import))
+(import_statement (import_clause (named_imports (import_specifier name: (identifier) @import.name alias: (identifier) @import.alias)))
+  source: (string (string_fragment) @import))
+(import_statement (import_clause (identifier) @import.alias) source: (string (string_fragment) @import))
+(import_statement (import_clause (namespace_import (identifier) @import.alias)) source: (string (string_fragment) @import))
+(export_statement source: (string (string_fragment) @import))
+(call_expression function: (identifier) @_req arguments: (arguments (string (string_fragment) @import))
+  (#eq? @_req "require"))
+(call_expression function: (import) arguments: (arguments (string (string_fragment) @import)))
+
+(class_heritage (extends_clause value: (identifier) @inherit))
+(class_heritage (extends_clause value: (member_expression property: (property_identifier) @inherit)))
+(class_heritage (implements_clause (type_identifier) @inherit))
+(class_heritage (implements_clause (generic_type name: (type_identifier) @inherit)))
+(extends_type_clause (type_identifier) @inherit)
+(extends_type_clause (generic_type name: (type_identifier) @inherit))
+
+(type_annotation (type_identifier) @type)
+(type_annotation (generic_type name: (type_identifier) @type))
+(type_arguments (type_identifier) @type)
+(array_type (type_identifier) @type)
+(union_type (type_identifier) @type)
+(type_alias_declaration value: (type_identifier) @type)
+(as_expression (type_identifier) @type)
+(new_expression constructor: (identifier) @type)

@@ -1,0 +1,62 @@
+"""Path retriever: query words that name files and folders (``routing`` -> ``fastapi/routing.py``)."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+from walkrag.retrieval.tokenize import code_tokens
+
+
+def light_stem(token: str) -> str:
+    """A tiny plural folder so ``dependencies`` meets ``dependency`` and ``routes`` meets ``route``."""
+    if len(token) > 4 and token.endswith("ies"):
+        return token[:-3] + "y"
+    if len(token) > 4 and token.endswith(("ses", "xes", "ches", "shes")):
+        return token[:-2]
+    if len(token) > 3 and token.endswith("s") and not token.endswith("ss"):
+        return token[:-1]
+    return token
+
+
+class PathIndex:
+    """Tokens of every indexed path; file names weigh more than folder names."""
+
+    def __init__(self, paths: list[str]):
+        self.paths = paths
+        self.stem_index: dict[str, set[int]] = defaultdict(set)
+        self.dir_index: dict[str, set[int]] = defaultdict(set)
+        for i, path in enumerate(paths):
+            *dirs, name = path.split("/")
+            stem = name.rsplit(".", 1)[0] if "." in name else name
+            for tok in code_tokens(stem):
+                self.stem_index[light_stem(tok)].add(i)
+            for d in dirs:
+                for tok in code_tokens(d):
+                    self.dir_index[light_stem(tok)].add(i)
+        self.n = max(1, len(paths))
+
+    def _idf(self, df: int) -> float:
+        return math.log(1 + self.n / (1 + df))
+
+    def search(self, tokens: list[str]) -> dict[str, float]:
+        """path -> share (0..1) of the query's weight that the path's names match.
+
+        Each query word weighs its rarity among paths, so a word that names every
+        file (the project's own name) lifts none of them.
+        """
+        scores: dict[int, float] = defaultdict(float)
+        words = {light_stem(t) for t in tokens if len(t) > 2}
+        total = 0.0
+        for tok in words:
+            stems = self.stem_index.get(tok, set())
+            dirs = self.dir_index.get(tok, set())
+            w = self._idf(len(stems | dirs))
+            total += w
+            for i in stems:
+                scores[i] += w
+            for i in dirs - stems:
+                scores[i] += 0.5 * w
+        if not total:
+            return {}
+        return {self.paths[i]: s / total for i, s in scores.items()}

@@ -1,0 +1,117 @@
+"""The ranking stack applied to fused candidates.
+
+Boosts that hold for any codebase: a chunk that *defines* what the query names
+beats one that mentions it; a file with several good chunks beats a file with
+one; file and folder names that match the query lift the file; tests and
+examples yield to the implementation unless the query asks for them.
+Overlapping spans of one file are merged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from walkrag.retrieval.query import QueryAnalysis
+from walkrag.retrieval.tokenize import split_identifier
+
+# How much a file's other good chunks and its name lift each of its chunks.
+SIBLING_WEIGHTS = (0.1, 0.05, 0.025)
+PATH_WEIGHT = 0.3
+FILE_DENSE_WEIGHT = 0.6
+DEFINITION_EXACT = 1.0
+DEFINITION_PARTIAL = 0.25
+SECONDARY_FACTOR = 0.8
+
+_TEST_PATH = re.compile(
+    r"(^|/)(tests?|__tests__|spec|specs|testing|test_utils|fixtures|examples?|benchmarks?)(/|$)"
+    r"|(^|/)test_[^/]*$|_test\.[a-z]+$|\.(test|spec)\.[a-z]+$|(^|/)conftest\.py$"
+)
+
+
+def is_secondary_path(path: str) -> bool:
+    """Tests, fixtures, examples and benchmarks: useful, but rarely what a question is about."""
+    return bool(_TEST_PATH.search(path.lower()))
+
+
+def _norm(name: str) -> str:
+    return "".join(split_identifier(name))
+
+
+def definition_boost(symbol: str | None, q: QueryAnalysis) -> float:
+    """How well the chunk's own symbol matches what the query names."""
+    if not symbol:
+        return 0.0
+    last = re.split(r"\.|::|#| > ", symbol)[-1]
+    if q.identifiers:
+        for ident in q.identifiers:
+            target = _norm(re.split(r"\.|::|#", ident)[-1])
+            if target and _norm(last) == target:
+                return DEFINITION_EXACT if q.is_identifier else DEFINITION_EXACT / 2
+        if q.is_identifier:
+            want = set(split_identifier(q.identifiers[0]))
+            have = set(split_identifier(last))
+            if want and want <= have:
+                return DEFINITION_PARTIAL
+        return 0.0
+    parts = set(split_identifier(last))
+    if not parts:
+        return 0.0
+    covered = len(parts & set(q.tokens)) / len(parts)
+    return DEFINITION_PARTIAL * covered if covered >= 0.5 else 0.0
+
+
+def rank_hits(
+    hits: list, q: QueryAnalysis, path_scores: dict[str, float], file_scores: dict[str, float] | None = None
+) -> list:
+    """Reorder fused hits in place of their RRF order; record each boost in ``hit.why``."""
+    if not hits:
+        return hits
+    top = max(h.score for h in hits) or 1.0
+    wants_tests = any(t in {"test", "tests", "spec", "example", "examples", "fixture"} for t in q.tokens)
+    by_file: dict[str, list] = defaultdict(list)
+    for h in hits:
+        h.score = h.score / top
+        boost = definition_boost(h.symbol, q)
+        if boost:
+            h.why["definition"] = round(boost, 3)
+            h.score += boost
+        by_file[h.path].append(h)
+    for path, group in by_file.items():
+        group.sort(key=lambda h: -h.score)
+        siblings = sum(w * h.score for w, h in zip(SIBLING_WEIGHTS, group[1:], strict=False))
+        name = PATH_WEIGHT * path_scores.get(path, 0.0)
+        about = FILE_DENSE_WEIGHT * (file_scores or {}).get(path, 0.0)
+        factor = SECONDARY_FACTOR if not wants_tests and is_secondary_path(path) else 1.0
+        for h in group:
+            if siblings:
+                h.why["file_chunks"] = round(siblings, 3)
+            if name:
+                h.why["path"] = round(name, 3)
+            if about:
+                h.why["file_dense"] = round(about, 3)
+            if factor != 1.0:
+                h.why["secondary_path"] = factor
+            h.score = (h.score + siblings + name + about) * factor
+    hits.sort(key=lambda h: (-h.score, h.path, h.start_line))
+    return merge_overlaps(hits)
+
+
+def merge_overlaps(hits: list) -> list:
+    """Fold a hit into a better-ranked hit of the same file whose span it overlaps or touches."""
+    kept: list = []
+    spans: dict[str, list] = defaultdict(list)
+    for h in hits:
+        target = next((k for k in spans[h.path] if h.start_line <= k.end_line + 1 and k.start_line <= h.end_line + 1), None)
+        if target is None:
+            spans[h.path].append(h)
+            kept.append(h)
+            continue
+        if h.start_line < target.start_line or h.end_line > target.end_line:
+            lines = dict(enumerate(target.text.split("\n"), target.start_line))
+            lines.update(enumerate(h.text.split("\n"), h.start_line))
+            target.start_line = min(target.start_line, h.start_line)
+            target.end_line = max(target.end_line, h.end_line)
+            target.text = "\n".join(lines[i] for i in range(target.start_line, target.end_line + 1))
+            target.why.setdefault("merged", []).append(h.chunk_id)
+    return kept

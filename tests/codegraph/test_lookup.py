@@ -1,0 +1,88 @@
+"""Symbol lookup: exact, case-insensitive, separator-insensitive, partial and fuzzy; fast."""
+
+from __future__ import annotations
+
+import sqlite3
+import statistics
+import time
+
+import pytest
+
+from walkrag.codegraph.lookup import SymbolIndex, lookup
+
+
+@pytest.mark.parametrize(
+    ("query", "want", "match"),
+    [
+        ("Paginator", "Paginator", "exact"),
+        ("paginator", "Paginator", "ci"),
+        ("Paginater", "Paginator", "fuzzy"),
+        ("CommonMiddlware", "CommonMiddleware", "fuzzy"),
+        ("get_objct_or_404", "get_object_or_404", "fuzzy"),
+        ("getObjectOr404", "get_object_or_404", "partial"),
+        ("check_token", "_check_token", "partial"),
+        ("Middleware", "CommonMiddleware", "partial"),
+        ("Paginator.page", "page", "exact"),
+        ("get object or 404", "get_object_or_404", "partial"),
+    ],
+)
+def test_lookup_finds(db, query, want, match):
+    found = lookup(db, query, 10)
+    assert found, query
+    hit = next(m for m in found if m.name == want)
+    assert hit.match == match
+    assert found.index(hit) <= 1
+
+
+def test_best_first_and_code_before_docs(db):
+    found = lookup(db, "make_animal", 10)
+    assert found[0].path == "py/zoo/animals.py" and found[0].score == 1.0
+    assert [m.score for m in found] == sorted((m.score for m in found), reverse=True)
+
+
+def test_nothing_for_noise(db):
+    assert lookup(db, "zzqxw", 10) == []
+
+
+def _synthetic(n: int) -> sqlite3.Connection:
+    db = sqlite3.connect(":memory:")
+    db.execute(
+        "CREATE TABLE definitions (id INTEGER PRIMARY KEY, path, name, qualified_name, kind, start_line, "
+        "end_line, language, signature, docstring)"
+    )
+    words = [
+        "get",
+        "set",
+        "user",
+        "token",
+        "cache",
+        "model",
+        "form",
+        "field",
+        "query",
+        "view",
+        "page",
+        "item",
+    ]
+    rows = []
+    for i in range(n):
+        a, b, c = words[i % 12], words[(i // 12) % 12], words[(i // 144) % 12]
+        name = f"{a}_{b}_{c}_{i}" if i % 2 else f"{a.title()}{b.title()}{c.title()}{i}"
+        rows.append(
+            (i + 1, f"pkg/m{i % 500}.py", name, f"C{i % 97}.{name}", "function", 1, 2, "python", None, None)
+        )
+    db.executemany("INSERT INTO definitions VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+    return db
+
+
+def test_lookup_is_fast_on_30k_definitions():
+    index = SymbolIndex(_synthetic(30_000))
+    best = []  # best of a few runs per query, so a busy machine does not make it flaky
+    for q in ["GetUserToken7", "get_usr_token", "cache_model", "FormFieldQuery", "viewpage", "token"]:
+        runs = []
+        for _ in range(5):
+            t = time.perf_counter()
+            index.search(q, 10)
+            runs.append((time.perf_counter() - t) * 1000)
+        best.append(min(runs))
+    assert statistics.median(best) < 5.0
