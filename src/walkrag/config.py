@@ -27,7 +27,7 @@ class Settings(BaseModel):
     include_secrets: bool = Field(False, description="index .env, keys and credential files")
     exclude: list[str] = Field(default_factory=list, description="extra gitignore-style patterns")
     embedder: str = Field(
-        "auto", description="auto | static-minilm | minilm[:MAX_TOKENS] | st:NAME | openai:MODEL"
+        "static-minilm", description="static-minilm | minilm[:MAX_TOKENS] | st:NAME | openai:MODEL"
     )
     file_embedder: str = Field(
         "minilm:128", description="model for one summary view per file (file-level dense retrieval); 'none' turns it off"

@@ -45,10 +45,7 @@ class Index:
     def searcher(self) -> Searcher:
         if self._searcher is None:
             recorded = self.store.get_meta("embedder")
-            spec = self.settings.embedder
-            if spec == "auto":
-                spec = self.store.get_meta("embedder_spec") or "static-minilm"
-            embedder = load_embedder(spec, self.settings.embed_base_url, self.settings.embed_api_key)
+            embedder = load_embedder(self.settings.embedder, self.settings.embed_base_url, self.settings.embed_api_key)
             if recorded and recorded != embedder.model_id:
                 raise StoreError(
                     f"index was built with embedder {recorded}, settings ask for {embedder.model_id}: re-index"

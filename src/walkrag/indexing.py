@@ -30,10 +30,6 @@ from walkrag.store.sqlite import SQLiteStore, StoreError
 from walkrag.store.vectors import VectorIndex
 
 BATCH_FILES = 64
-AUTO_TRANSFORMER = "minilm:64"
-AUTO_STATIC = "static-minilm"
-# About a minute of MiniLM on 2 CPU cores: ~1 KB of source per chunk, ~150 chunks/s.
-AUTO_TRANSFORMER_MAX_BYTES = 8 * 1024 * 1024
 MINIFIED_LINE_CHARS = 1000
 
 
@@ -86,22 +82,6 @@ def embed_view(chunk: Chunk | dict, max_chars: int = 1500) -> str:
         parts.append(get("docstring"))
     parts.append(get("text")[:max_chars])
     return "\n".join(parts)
-
-
-def resolve_embedder(settings: Settings, store: SQLiteStore, total_bytes: int) -> str:
-    """The embedder spec for this index: as configured, or for ``auto`` the one chosen at first build.
-
-    ``auto`` gives the MiniLM transformer a compact view of each chunk when the
-    folder is small enough to embed in about a minute on a laptop CPU, and the
-    static table above that. The choice is recorded, so a growing folder keeps
-    its model until the user asks for another.
-    """
-    if settings.embedder != "auto":
-        return settings.embedder
-    recorded = store.get_meta("embedder_spec")
-    if recorded:
-        return recorded
-    return AUTO_TRANSFORMER if total_bytes <= AUTO_TRANSFORMER_MAX_BYTES else AUTO_STATIC
 
 
 def _view_hash(view: str) -> str:
@@ -194,8 +174,7 @@ def _run(root: Path, store: SQLiteStore, settings: Settings, stats: IndexStats, 
         include_secrets=settings.include_secrets,
         extra_excludes=settings.exclude,
     )
-    spec = resolve_embedder(settings, store, sum(f.size for f in found.files))
-    embedder = load_embedder(spec, settings.embed_base_url, settings.embed_api_key)
+    embedder = load_embedder(settings.embedder, settings.embed_base_url, settings.embed_api_key)
     lexical = LexicalIndex(store.index_dir)
     run_id = store.start_run()
     previous_root = store.get_meta("root")
@@ -204,7 +183,6 @@ def _run(root: Path, store: SQLiteStore, settings: Settings, stats: IndexStats, 
     with store.transaction():
         store.set_meta("root", str(root))
         store.set_meta("embedder", embedder.model_id)
-        store.set_meta("embedder_spec", spec)
         store.set_meta("lexical_dirty", "1")
     known = store.file_states()
     stats.files_seen = len(found.files)

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 from serve_helpers import free_port, running_server, server_env
@@ -198,3 +199,29 @@ def test_token_is_required_when_given(indexed):
         assert httpx.get(base + "/openapi.json", headers={"Authorization": token}).status_code == 401
         ok = httpx.get(base + "/search", params={"q": "cart"}, headers={"Authorization": f"Bearer {token}"})
         assert ok.status_code == 200 and ok.json()
+
+
+def test_ask_streams_model_tokens(indexed):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "answer"))
+    from openai_stub import Reply, StubOpenAI, answer_json
+
+    def reply(_body: dict, _i: int) -> Reply:
+        return Reply(answer_json("A coupon lowers the amount by its percentage [1]."))
+
+    with StubOpenAI(reply) as stub:
+        env = server_env(
+            WALKRAG_LLM_BASE_URL=stub.base_url,
+            WALKRAG_LLM_MODEL="stub-model",
+            WALKRAG_LLM_API_KEY="k",
+            WALKRAG_LLM_MAX_RETRIES="0",
+            WALKRAG_LLM_TIMEOUT="5",
+        )
+        with running_server(indexed / ".walkrag", env=env) as base:
+            body = {"question": "how is a coupon discount applied?", "stream": True}
+            with httpx.stream("POST", base + "/ask", json=body, timeout=60) as r:
+                text = "".join(r.iter_text())
+    events = [block.split("\n", 1) for block in text.split("\n\n") if block.strip()]
+    kinds = [head.removeprefix("event: ") for head, _ in events]
+    assert kinds.count("token") >= 1 and kinds[-1] == "result", kinds
+    result = json.loads(events[-1][1].removeprefix("data: "))
+    assert result["llm_used"] and result["citations"], result

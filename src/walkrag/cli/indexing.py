@@ -14,6 +14,7 @@ from rich.table import Table
 
 from walkrag.cli import IndexDir, JsonFlag, app, console, fail, open_for_reading, out
 from walkrag.index import Index, open_index
+from walkrag.retrieval.search import ALL_RETRIEVERS, SearchOptions
 
 
 @app.command()
@@ -21,7 +22,7 @@ def index(
     path: Annotated[Path, typer.Argument(help="folder to index")],
     index_dir: IndexDir = None,
     max_file_bytes: Annotated[int | None, typer.Option(help="skip files larger than this")] = None,
-    embedder: Annotated[str | None, typer.Option(help="auto | static-minilm | minilm[:TOKENS] | st:NAME | openai:MODEL")] = None,
+    embedder: Annotated[str | None, typer.Option(help="static-minilm | minilm[:TOKENS] | st:NAME | openai:MODEL")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Build or update the index of PATH (only changed files are processed)."""
@@ -81,13 +82,6 @@ def status(
         out.print(f"  skipped  {s['path']}: {s['reason']}", highlight=False)
 
 
-def _hit_json(hit) -> dict:
-    return {
-        "path": hit.path, "start_line": hit.start_line, "end_line": hit.end_line, "score": hit.score,
-        "symbol": hit.symbol, "kind": hit.kind, "header": hit.header, "why": hit.why,
-    }
-
-
 @app.command()
 def search(
     query: Annotated[str | None, typer.Argument(help="what to look for")] = None,
@@ -95,23 +89,35 @@ def search(
     files: Annotated[bool, typer.Option("--files", help="roll results up to files")] = False,
     batch: Annotated[Path | None, typer.Option(help="JSONL of {qid, query}")] = None,
     out_path: Annotated[Path | None, typer.Option("--out", help="where --batch writes results")] = None,
+    retrievers: Annotated[
+        str | None, typer.Option(help="comma-separated subset of lexical,dense,symbol,path,file_dense")
+    ] = None,
+    rank: Annotated[bool, typer.Option("--rank/--no-rank", help="apply the ranking stack")] = True,
+    expand: Annotated[bool, typer.Option("--expand", help="add code-graph neighbours of the top hits")] = False,
     index_dir: IndexDir = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Search the index: cited spans, best first, each saying why it ranked."""
     idx = open_for_reading(index_dir)
+    options = SearchOptions(rank=rank, expand=expand)
+    if retrievers:
+        chosen = tuple(r.strip() for r in retrievers.split(",") if r.strip())
+        unknown = set(chosen) - set(ALL_RETRIEVERS)
+        if unknown:
+            raise fail(f"unknown retrievers: {', '.join(sorted(unknown))} (choose from {', '.join(ALL_RETRIEVERS)})")
+        options = SearchOptions(retrievers=chosen, rank=rank, expand=expand)
     if batch is not None:
-        _search_batch(idx, batch, out_path, max(k, 20))
+        _search_batch(idx, batch, out_path, max(k, 20), options)
         return
     if not query:
         raise fail("give a QUERY or --batch FILE")
-    hits = idx.search(query, k * 3 if files else k)
+    hits = idx.search(query, k * 3 if files else k, options=options)
     if files:
         from walkrag.retrieval.files import roll_up
 
         rolled = roll_up(hits)[:k]
         if as_json:
-            out.print_json(json.dumps([{**f, "chunks": [_hit_json(h) for h in f["chunks"]]} for f in rolled]))
+            out.print_json(json.dumps([{**f, "chunks": [h.as_result() for h in f["chunks"]]} for f in rolled]))
             return
         for i, f in enumerate(rolled, 1):
             out.print(f"[bold]{i:>2}. {f['path']}[/bold]  {f['score']:.4f}", highlight=False)
@@ -119,7 +125,7 @@ def search(
                 out.print(f"      :{h.start_line}-{h.end_line}  {h.header}", highlight=False)
         return
     if as_json:
-        out.print_json(json.dumps([_hit_json(h) for h in hits]))
+        out.print_json(json.dumps([h.as_result() for h in hits]))
         return
     for i, h in enumerate(hits, 1):
         retrievers = ", ".join(f"{n}#{v['rank']}" for n, v in h.why.items())
@@ -130,7 +136,7 @@ def search(
             out.print(f"    │ {line[:120]}", highlight=False, markup=False)
 
 
-def _search_batch(idx: Index, batch: Path, out_path: Path | None, k: int) -> None:
+def _search_batch(idx: Index, batch: Path, out_path: Path | None, k: int, options: SearchOptions) -> None:
     if not batch.is_file():
         raise fail(f"batch file not found: {batch}")
     sink = open(out_path, "w", encoding="utf-8") if out_path else sys.stdout  # noqa: SIM115
@@ -143,8 +149,8 @@ def _search_batch(idx: Index, batch: Path, out_path: Path | None, k: int) -> Non
                 qid, query = item["qid"], item["query"]
             except (json.JSONDecodeError, KeyError, TypeError) as exc:
                 raise fail(f"{batch}:{n}: expected {{\"qid\": ..., \"query\": ...}} ({exc})") from exc
-            hits = idx.search(str(query), k)
-            sink.write(json.dumps({"qid": qid, "results": [_hit_json(h) for h in hits]}) + "\n")
+            hits = idx.search(str(query), k, options=options)
+            sink.write(json.dumps({"qid": qid, "results": [h.as_result() for h in hits]}) + "\n")
     finally:
         if out_path:
             sink.close()

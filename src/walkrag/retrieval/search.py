@@ -27,6 +27,7 @@ class SearchOptions:
 
     retrievers: tuple[str, ...] = ALL_RETRIEVERS
     rank: bool = True
+    expand: bool = False
     candidates: int = 200
 
 
@@ -45,6 +46,13 @@ class Hit:
     text: str
     chunk_id: int
     why: dict = field(default_factory=dict)
+
+    def as_result(self) -> dict:
+        """The JSON shape of a search result: CLI ``--json``, ``--batch`` files and the HTTP API."""
+        return {
+            "path": self.path, "start_line": self.start_line, "end_line": self.end_line, "score": self.score,
+            "symbol": self.symbol, "kind": self.kind, "header": self.header, "why": self.why,
+        }
 
     def as_dict(self, *, with_text: bool = True) -> dict:
         d = asdict(self)
@@ -70,7 +78,7 @@ def retriever_weights(q: QueryAnalysis) -> dict[str, float]:
     if q.kind == "identifier":
         return {"lexical": 1.0, "dense": 0.4, "symbol": 1.5, "path": 0.5}
     if q.kind == "mixed":
-        return {"lexical": 1.0, "dense": 0.8, "symbol": 1.0, "path": 0.5}
+        return {"lexical": 1.0, "dense": 0.8, "symbol": 0.5, "path": 0.5}
     return {"lexical": 1.0, "dense": 1.0, "symbol": 0.3, "path": 0.5}
 
 
@@ -147,6 +155,10 @@ class Searcher:
             hits = rank_hits(hits, q, path_scores, file_scores)
         else:
             hits.sort(key=lambda h: (-h.score, h.path, h.start_line))
+        if opts.expand:
+            from walkrag.retrieval.expand import expand
+
+            hits = expand(hits, self.store, Hit)
         for h in hits:
             h.score = round(h.score, 6)
         self.last_ms = (time.perf_counter() - t0) * 1000

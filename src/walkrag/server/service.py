@@ -85,12 +85,6 @@ class _Pool:
                 idx.close()
 
 
-def _hit_json(hit) -> dict:
-    from walkrag.cli.indexing import _hit_json as cli_hit_json  # the `search --json` shape, exactly
-
-    return cli_hit_json(hit)
-
-
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit] + "\n… (clipped: read the span for the rest)"
 
@@ -160,11 +154,11 @@ class IndexService:
         with self.reading() as idx:
             hits = idx.search(q, k)
         if snippet_chars is None:
-            return [_hit_json(h) for h in hits]
+            return [h.as_result() for h in hits]
         return [
             {
                 "ref": f"{h.path}:{h.start_line}-{h.end_line}",
-                **_hit_json(h),
+                **h.as_result(),
                 "text": _clip(h.text, snippet_chars),
             }
             for h in hits

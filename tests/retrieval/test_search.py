@@ -1,0 +1,167 @@
+"""Ranking behaviour on small real corpora."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import walkrag
+from walkrag.retrieval.query import analyze
+from walkrag.retrieval.search import SearchOptions
+from walkrag.retrieval.tokenize import code_tokens, is_identifier_like, query_tokens
+
+PAGINATION = '''"""Splitting result lists into pages."""
+
+
+class Paginator:
+    """Split a sequence of objects into pages of a fixed size."""
+
+    def __init__(self, object_list, per_page):
+        self.object_list = object_list
+        self.per_page = per_page
+
+    def page_count(self):
+        """How many pages the objects fill."""
+        return -(-len(self.object_list) // self.per_page)
+
+
+def get_object_or_404(queryset, **lookup):
+    """Return the object matching the lookup, or raise Http404 when there is none."""
+    obj = queryset.filter(**lookup).first()
+    if obj is None:
+        raise Http404("no match")
+    return obj
+'''
+
+CSRF = '''class CsrfViewMiddleware:
+    """Reject unsafe requests whose CSRF token is missing or wrong."""
+
+    def _check_token(self, request):
+        token = request.headers.get("X-CSRFToken")
+        if token != request.session.get("csrf"):
+            raise PermissionDenied("CSRF token mismatch")
+
+    def process_view(self, request, view):
+        if request.method not in ("GET", "HEAD"):
+            self._check_token(request)
+'''
+
+MENTIONS = '''# Release notes
+
+We talked a lot about pages and paginators this year. Pages of objects were split,
+and the paginator got faster. Pages, pages, pages: the word appears a lot here,
+but nothing in this file implements splitting objects into pages.
+'''
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    root = tmp_path_factory.mktemp("proj")
+    (root / "core").mkdir()
+    (root / "core" / "pagination.py").write_text(PAGINATION)
+    (root / "core" / "csrf.py").write_text(CSRF)
+    (root / "NOTES.md").write_text(MENTIONS)
+    (root / "core" / "views.py").write_text(
+        "from core.pagination import get_object_or_404\n\n\ndef show_article(request, slug):\n"
+        "    article = get_object_or_404(ARTICLES, slug=slug)\n    return render(request, article)\n"
+    )
+    for i in range(5):
+        (root / "core" / f"util{i}.py").write_text(f"def helper_{i}(value):\n    return value + {i}\n")
+    idx = walkrag.open(root)
+    idx.update()
+    return idx
+
+
+def test_code_tokens_split_identifiers():
+    assert code_tokens("getUserName") == ["get", "user", "name", "getusername"]
+    assert code_tokens("HTTPServer_port") == ["http", "server", "port", "httpserverport"]
+    assert query_tokens("how does the Paginator split pages") == ["paginator", "split", "pages"]
+
+
+def test_query_analysis_tells_identifiers_from_questions():
+    assert is_identifier_like("get_object_or_404") and is_identifier_like("csrf.CsrfViewMiddleware")
+    assert not is_identifier_like("how are pages computed")
+    assert analyze("Paginator").kind == "identifier"
+    mixed = analyze("why does _check_token raise PermissionDenied")
+    assert mixed.kind == "mixed" and "_check_token" in mixed.identifiers
+    assert analyze("how are pages computed").kind == "natural"
+
+
+def test_identifier_query_finds_the_definition_first(index):
+    top = index.search("get_object_or_404", k=3)[0]
+    assert (top.path, top.symbol) == ("core/pagination.py", "get_object_or_404")
+    assert "definition" in top.why and "lexical" in top.why
+
+
+@pytest.mark.parametrize("typo", ["get_objct_or_404", "Paginater", "check_token"])
+def test_typos_and_partials_find_the_symbol(index, typo):
+    hits = index.search(typo, k=3)
+    assert any(h.why.get("symbol") for h in hits[:2]), [h.why for h in hits]
+    wanted = {"get_objct_or_404": "def get_object_or_404", "Paginater": "class Paginator", "check_token": "def _check_token"}
+    assert any(wanted[typo] in h.text for h in hits[:2])
+
+
+def test_natural_language_finds_the_implementation_over_a_mention(index):
+    hits = index.search("split a sequence of objects into pages", k=5)
+    assert hits[0].path == "core/pagination.py"
+    files = [h.path for h in hits]
+    assert files.index("core/pagination.py") < files.index("NOTES.md") if "NOTES.md" in files else True
+
+
+def test_every_hit_says_why_and_cites_exact_lines(index):
+    for h in index.search("csrf token mismatch", k=5):
+        assert h.why and any(k in h.why for k in ("lexical", "dense", "symbol"))
+        lines = (index.root / h.path).read_text().split("\n")
+        assert h.text == "\n".join(lines[h.start_line - 1 : h.end_line])
+
+
+def test_ties_are_ordered_stably(index):
+    first = [(h.path, h.start_line) for h in index.search("helper value", k=10)]
+    for _ in range(3):
+        assert [(h.path, h.start_line) for h in index.search("helper value", k=10)] == first
+
+
+def test_retriever_subsets_and_graph_expansion(index):
+    lexical = index.search("page count", k=5, options=SearchOptions(retrievers=("lexical",), rank=False))
+    assert lexical and all(set(h.why) <= {"lexical", "merged"} for h in lexical)
+    plain = index.search("show_article", k=20, options=SearchOptions(retrievers=("lexical",)))
+    expanded = index.search("show_article", k=20, options=SearchOptions(retrievers=("lexical",), expand=True))
+    assert "core/pagination.py" not in {h.path for h in plain}
+    reached = [h for h in expanded if h.path == "core/pagination.py"]
+    assert reached and reached[0].why["graph"]["edge"] == "callee"
+    assert expanded[0].path == "core/views.py"  # a neighbour ranks below the hit that led to it
+
+
+def test_batch_interface_format(index, tmp_path):
+    queries = tmp_path / "q.jsonl"
+    queries.write_text(json.dumps({"qid": "a", "query": "Paginator"}) + "\n" + json.dumps({"qid": 7, "query": "csrf"}) + "\n")
+    out = tmp_path / "r.jsonl"
+    subprocess.run(
+        [sys.executable, "-m", "walkrag", "search", "--index-dir", str(index.index_dir), "--batch", str(queries),
+         "--out", str(out)],
+        check=True, cwd="/",
+    )
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["qid"] for r in rows] == ["a", 7]
+    for row in rows:
+        assert row["results"], row
+        for r in row["results"]:
+            assert {"path", "start_line", "end_line", "score", "symbol", "why"} <= set(r)
+            assert not Path(r["path"]).is_absolute()
+        scores = [r["score"] for r in row["results"]]
+        assert scores == sorted(scores, reverse=True)
+
+
+def test_files_view_rolls_up_chunks(index):
+    out = subprocess.run(
+        [sys.executable, "-m", "walkrag", "search", "pages", "--files", "--json", "--index-dir", str(index.index_dir)],
+        check=True, capture_output=True, text=True,
+    )
+    files = json.loads(out.stdout)
+    paths = [f["path"] for f in files]
+    assert len(paths) == len(set(paths)) and "core/pagination.py" in paths
+    assert all(f["chunks"] for f in files)
