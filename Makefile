@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SAMPLE := examples/sample
 
-.PHONY: demo test install dev bench lint clean
+.PHONY: demo test install dev browser bench lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,13 @@ demo: install
 	$(BIN)/walkrag search "how is sales tax computed for a region" --index-dir $(VENV)/sample-index -k 5
 	$(BIN)/walkrag search "validateQuantity" --index-dir $(VENV)/sample-index -k 3
 
-test: dev
+# Headless Chromium renders the HTML reports and the trace UI in the tests.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is not installed: browser tests will be skipped (sudo apt-get install chromium)"; fi; }
+
+test: dev browser
 	$(BIN)/python -m pytest -q
 
 lint: dev

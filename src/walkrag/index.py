@@ -62,26 +62,55 @@ class Index:
         """Ranked, cited spans for ``query``; ``options`` picks retrievers and ranking."""
         return self.searcher().search(query, k, options=options)
 
-    def ask(self, question: str, k: int = 8, *, llm=None, use_llm: bool = True, on_token=None):
-        """Answer ``question`` with numbered citations (see :func:`walkrag.answer.answer_question`).
+    def _llm(self, llm, use_llm: bool):
+        """The model to use and, when there is none, why (for the answer's note)."""
+        if not use_llm:
+            return None, "--no-llm"
+        if llm is None:
+            from walkrag.models.llm import llm_from_settings
 
-        ``llm`` defaults to the model configured in the settings; with none, or
-        ``use_llm=False``, the answer is extractive. Returns an ``AnswerResult``.
-        """
-        from walkrag.answer import answer_question
-        from walkrag.models.llm import llm_from_settings
-
-        reason = "--no-llm" if not use_llm else None
-        if use_llm and llm is None:
             llm = llm_from_settings(self.settings)
             if llm is None:
-                reason = (
+                return None, (
                     "no LLM model configured: set WALKRAG_LLM_MODEL" if self.settings.llm_base_url
                     else "no LLM configured: set WALKRAG_LLM_BASE_URL and WALKRAG_LLM_MODEL"
                 )
-        return answer_question(
-            question, self.search, llm=llm if use_llm else None, k=k, no_llm_reason=reason, on_token=on_token
-        )
+        return llm, None
+
+    def ask(self, question: str, k: int = 8, *, llm=None, use_llm: bool = True, on_token=None,
+            walk: bool | None = None):
+        """Answer ``question`` with numbered citations (see :func:`walkrag.answer.answer_question`).
+
+        ``llm`` defaults to the model configured in the settings; with none, or
+        ``use_llm=False``, the answer is extractive. Questions beyond a single fact
+        (by the heuristic analysis, which costs no model call) go through :meth:`walk`;
+        ``walk=True``/``False`` forces either way. Returns an ``AnswerResult`` or a
+        ``WalkResult`` (the same JSON shape, plus the walk record).
+        """
+        from walkrag.answer import answer_question
+        from walkrag.walk import heuristic_analysis, should_walk
+
+        llm, reason = self._llm(llm, use_llm)
+        if walk is not False:
+            analysis = heuristic_analysis(question)
+            if should_walk(analysis, walk):
+                from walkrag.walk import walk as run_walk
+
+                return run_walk(self, question, k=k, llm=llm, analysis=analysis, no_llm_reason=reason)
+        return answer_question(question, self.search, llm=llm, k=k, no_llm_reason=reason, on_token=on_token)
+
+    def walk(self, question: str, k: int = 10, *, llm=None, use_llm: bool = True, budget=None, on_step=None):
+        """Multi-step retrieval for ``question`` (see :func:`walkrag.walk.walk`); returns a ``WalkResult``.
+
+        With a model (``llm``, or the configured one unless ``use_llm=False``) the
+        walk reads evidence, extracts cited facts and follows threads; without one it
+        walks the code graph. ``budget`` is a :class:`walkrag.walk.Budget`, a dict of
+        its fields or a step count; ``on_step`` is called with each step as it ends.
+        """
+        from walkrag.walk import walk as run_walk
+
+        llm, reason = self._llm(llm, use_llm)
+        return run_walk(self, question, k=k, llm=llm, budget=budget, on_step=on_step, no_llm_reason=reason)
 
     # -- code graph (walkrag.codegraph) ---------------------------------------------
     def symbols(self, name: str, limit: int = 10) -> list:
@@ -168,3 +197,9 @@ def open_index(path: str | os.PathLike | None = None, *, index_dir: str | os.Pat
         store.close()
         config_root = Path(recorded) if recorded else None
     return Index(root, Path(index_dir), load_settings(config_root, **overrides))
+
+
+# -- traces: search, ask and walk each record a trace (walkrag.traces.recorder; off: WALKRAG_TRACES=off) --
+from walkrag.traces.recorder import install as _record_traces  # noqa: E402
+
+_record_traces(Index)

@@ -19,7 +19,12 @@ from walkrag.models.embedders import EmbedderError
 from walkrag.sources.extract import ExtractionError
 from walkrag.store.sqlite import StoreError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Cited answers about any body of text.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    help="Cited answers about any body of text.",
+)
 console = Console(stderr=True)
 out = Console()
 

@@ -128,7 +128,11 @@ def search(
         out.print_json(json.dumps([h.as_result() for h in hits]))
         return
     for i, h in enumerate(hits, 1):
-        retrievers = ", ".join(f"{n}#{v['rank']}" for n, v in h.why.items())
+        retrievers = ", ".join(
+            f"{n}#{v['rank']}" if isinstance(v, dict) and "rank" in v else f"{n} +{v}"
+            for n, v in h.why.items()
+            if not isinstance(v, list)
+        )
         out.print(f"[bold]{i:>2}. {h.path}:{h.start_line}-{h.end_line}[/bold]  {h.score:.4f}  ({retrievers})",
                   highlight=False)
         out.print(f"    {h.header}", style="dim", highlight=False)
