@@ -67,7 +67,8 @@ class _Prepared:
     definitions: list
 
 
-Progress = Callable[[str, int, int], None]
+# (stage, files done, files to do, running stats)
+Progress = Callable[[str, int, int, "IndexStats"], None]
 
 
 def embed_view(chunk: Chunk | dict, max_chars: int = 1500) -> str:
@@ -199,7 +200,7 @@ def _run(root: Path, store: SQLiteStore, settings: Settings, stats: IndexStats, 
     skips: list[Skip] = list(found.skipped)
 
     if progress:
-        progress("files", 0, len(todo))
+        progress("files", 0, len(todo), stats)
     done = 0
     for start in range(0, len(todo), BATCH_FILES):
         batch = todo[start : start + BATCH_FILES]
@@ -220,7 +221,7 @@ def _run(root: Path, store: SQLiteStore, settings: Settings, stats: IndexStats, 
         _store_batch(prepared, known, store, lexical, embedder, settings, stats)
         done += len(batch)
         if progress:
-            progress("files", done, len(todo))
+            progress("files", done, len(todo), stats)
 
     if gone or skips:
         with store.transaction():

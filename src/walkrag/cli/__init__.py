@@ -48,7 +48,7 @@ def open_for_reading(index_dir: Path | None, root: Path | None = None) -> Index:
 
 
 def _register() -> None:
-    from walkrag.cli import ask, eval, graph, indexing, serve  # noqa: F401  (commands register on import)
+    from walkrag.cli import ask, eval, graph, indexing, serve, traces, walk  # noqa: F401  (commands register on import)
 
 
 def main() -> None:

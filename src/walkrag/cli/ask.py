@@ -23,6 +23,8 @@ def ask(
     k: Annotated[int, typer.Option("-k", help="spans to retrieve before assembling the context")] = 8,
     no_llm: Annotated[bool, typer.Option("--no-llm", help="answer with cited lines only, without a model")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="exit with status 2 when an answer check fails")] = False,
+    walk: Annotated[bool | None, typer.Option(
+        "--walk/--no-walk", help="force the multi-step walk, or single-shot retrieval (default: by the question)")] = None,
 ) -> None:
     """Answer QUESTION from the index, citing path:start-end for every claim.
 
@@ -40,9 +42,10 @@ def ask(
                 tokens += 1
                 status.update(f"generating the answer... {tokens} chunks received")
 
-            result = idx.ask(question, k=k, use_llm=not no_llm, on_token=on_token)
+            result = idx.ask(question, k=k, use_llm=not no_llm, on_token=on_token, walk=walk)
     else:
-        result = idx.ask(question, k=k, use_llm=not no_llm, on_token=None if as_json else (lambda _p: None))
+        result = idx.ask(question, k=k, use_llm=not no_llm, on_token=None if as_json else (lambda _p: None),
+                         walk=walk)
     if as_json:
         sys.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False) + "\n")
     else:

@@ -37,9 +37,13 @@ def index(
     ) as bar:
         task = bar.add_task("index", total=None, rate="")
 
-        def progress(_stage: str, done: int, total: int) -> None:
+        def progress(_stage: str, done: int, total: int, stats) -> None:
             elapsed = max(time.perf_counter() - started, 1e-6)
-            bar.update(task, completed=done, total=total, rate=f"{done / elapsed:.0f} files/s")
+            rate = (
+                f"{done / elapsed:.0f} files/s, {stats.added + stats.changed} files stored, "
+                f"{stats.embedded / elapsed:.0f} embeddings/s"
+            )
+            bar.update(task, completed=done, total=total, rate=rate)
 
         stats = idx.update(progress)
     if as_json:

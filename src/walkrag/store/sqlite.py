@@ -219,4 +219,6 @@ class SQLiteStore:
         ).fetchone()
         if not row:
             return None
-        return {"started": row[0], "finished": row[1], **json.loads(row[2] or "{}")}
+        stats = json.loads(row[2] or "{}")
+        stats["seconds"] = round(row[1] - row[0], 3)
+        return {"started": row[0], "finished": row[1], **stats}

@@ -14,6 +14,7 @@ from walkrag.traces.record import (
     LLMCall,
     Trace,
     flag_spans,
+    get_field,
     hit_summary,
     jsonable,
     merge_evidence,
@@ -87,10 +88,10 @@ class TraceBuilder:
             trace.error = f"{type(error).__name__}: {error}"[:2000]
         elif self.kind == "search":
             self._finish_search(trace, result)
-        elif self.kind == "ask":
-            self._finish_answer(trace, result)
+        elif self.kind == "walk" or getattr(result, "record", None) is not None:
+            self._finish_walk(trace, result)  # an ask may be routed through the walk
         else:
-            self._finish_walk(trace, result)
+            self._finish_answer(trace, result)
         trace.steps = trace.steps or list(self.steps)
         if not trace.evidence:
             trace.evidence = merge_evidence(self.retrieved)
@@ -159,12 +160,15 @@ class TraceBuilder:
         kept = list(pick("evidence", []) or [])
         step_hits = [(s["i"], s.get("evidence") or s.get("hits") or []) for s in walk_steps]
         trace.evidence = merge_evidence([(None, kept), *step_hits, *self.retrieved])
-        flag_spans(trace.evidence, kept, "shown")
+        # Padding the walk added from a plain search ("unread") was never in front of the answer.
+        flag_spans(trace.evidence, [e for e in kept if get_field(e, "status") != "unread"], "shown")
         flag_spans(trace.evidence, list(pick("citations", []) or []), "cited")
         rest = {k: v for k, v in rec.items() if k not in _WALK_OWN}
         trace.detail = {
             "facts": jsonable(pick("facts", [])), "threads": jsonable(pick("threads", [])),
             "citations": jsonable(pick("citations", [])), "checks": checks, "record": rest,
+            **{k: data.get(k) for k in ("note", "llm_used", "model", "prompt_version", "llm_error", "timings",
+                                        "sufficient") if data.get(k) is not None},
         }
         if walk_steps:
             trace.detail["searches"] = list(self.steps)

@@ -122,7 +122,7 @@ class Trace:
 # -- normalising what the pipeline returns ----------------------------------------------------------
 
 
-def _get(obj: Any, name: str, default: Any = None) -> Any:
+def get_field(obj: Any, name: str, default: Any = None) -> Any:
     if isinstance(obj, dict):
         return obj.get(name, default)
     return getattr(obj, name, default)
@@ -153,10 +153,10 @@ def jsonable(value: Any, depth: int = 0) -> Any:
 
 def span_of(item: Any) -> tuple[str, int, int] | None:
     """``(path, start, end)`` of anything span-like, or None."""
-    path = _get(item, "path")
-    start, end = _get(item, "start_line"), _get(item, "end_line")
-    if start is None and _get(item, "lines"):
-        start, end = _get(item, "lines")[:2]
+    path = get_field(item, "path")
+    start, end = get_field(item, "start_line"), get_field(item, "end_line")
+    if start is None and get_field(item, "lines"):
+        start, end = get_field(item, "lines")[:2]
     if not isinstance(path, str) or not isinstance(start, int) or not isinstance(end, int):
         return None
     return path, start, end
@@ -166,14 +166,17 @@ def to_evidence(item: Any, rank: int, step: int | None = None) -> TraceEvidence 
     span = span_of(item)
     if span is None:
         return None
-    text = _get(item, "text") or ""
-    score = _get(item, "score")
-    why = _get(item, "why") or {}
+    text = get_field(item, "text") or ""
+    score = get_field(item, "score")
+    why = get_field(item, "why") or {}
+    status = get_field(item, "status")
+    if isinstance(status, str) and isinstance(why, dict) and "status" not in why:
+        why = {**why, "status": status}  # the walk's verdict on the span: relevant, cited, irrelevant...
     return TraceEvidence(
         rank=rank, path=span[0], start_line=span[1], end_line=span[2],
         text=str(text)[:MAX_TEXT_CHARS], score=float(score) if isinstance(score, int | float) else None,
-        symbol=_get(item, "symbol"), kind=_get(item, "kind"), language=_get(item, "language"),
-        header=_get(item, "header"), why=jsonable(why) if isinstance(why, dict) else {"note": str(why)},
+        symbol=get_field(item, "symbol"), kind=get_field(item, "kind"), language=get_field(item, "language"),
+        header=get_field(item, "header"), why=jsonable(why) if isinstance(why, dict) else {"note": str(why)},
         step=step,
     )
 
@@ -208,7 +211,7 @@ def hit_summary(hits: list, limit: int = 20) -> list[dict]:
     for h in list(hits or [])[:limit]:
         span = span_of(h)
         if span:
-            score = _get(h, "score")
+            score = get_field(h, "score")
             out.append({"ref": f"{span[0]}:{span[1]}-{span[2]}",
                         "score": round(score, 6) if isinstance(score, int | float) else None})
     return out

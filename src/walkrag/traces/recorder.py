@@ -43,8 +43,11 @@ _current: contextvars.ContextVar[TraceBuilder | None] = contextvars.ContextVar("
 _paused: contextvars.ContextVar[bool] = contextvars.ContextVar("walkrag_trace_paused", default=False)
 _listeners: contextvars.ContextVar[tuple[Listener, ...]] = contextvars.ContextVar("walkrag_trace_listeners",
                                                                                    default=())
+# A recording waits at most this long for a busy traces.db, then gives up on that trace.
+BUSY_TIMEOUT_MS = 1000
 _stores: dict[Path, TraceStore] = {}
 _stores_lock = threading.Lock()
+_warned: set[str] = set()
 
 
 @dataclass(slots=True)
@@ -123,7 +126,7 @@ def store_for(index_dir: Path) -> TraceStore:
     with _stores_lock:
         store = _stores.get(folder)
         if store is None:
-            store = TraceStore(folder)
+            store = TraceStore(folder, busy_timeout_ms=BUSY_TIMEOUT_MS)
             _stores[folder] = store
             store.added = 0  # type: ignore[attr-defined]
     return store
@@ -207,11 +210,12 @@ def _traced(kind: str, fn: Callable) -> Callable:
 
 
 def _wrap_llm(kind: str, idx: Any, bound: inspect.BoundArguments, builder: TraceBuilder) -> None:
-    """Hand the work an LLM that records messages and outputs; for ``ask`` also the configured one."""
+    """Hand the work an LLM that records messages and outputs (the configured one when none is given:
+    ``ask`` and ``walk`` would pick that same one themselves)."""
     if "llm" not in bound.arguments:
         return
     llm = bound.arguments["llm"]
-    if llm is None and kind == "ask" and bound.arguments.get("use_llm", True):
+    if llm is None and kind in ("ask", "walk") and bound.arguments.get("use_llm", True):
         from walkrag.models.llm import llm_from_settings
 
         llm = llm_from_settings(idx.settings)
@@ -258,7 +262,11 @@ def _save(idx: Any, builder: TraceBuilder, *, result: Any = None, error: BaseExc
         builder.emit("trace", {"id": trace.id, "kind": trace.kind, "question": trace.question})
         idx.__dict__["last_trace_id"] = trace.id
     except Exception as exc:
-        log.warning("could not record the trace: %s", exc, exc_info=log.isEnabledFor(logging.DEBUG))
+        # Once per folder and kind of failure: a read-only index must not log on every search.
+        key = f"{getattr(idx, 'index_dir', '')}:{type(exc).__name__}"
+        level = logging.DEBUG if key in _warned else logging.WARNING
+        _warned.add(key)
+        log.log(level, "could not record the trace (%s); the work itself is unaffected", exc)
 
 
 def install(cls: type) -> type:

@@ -182,7 +182,9 @@ class TraceStore:
     def _filters(kind, label, text) -> tuple[list[str], list]:
         where: list[str] = []
         args: list = []
-        if kind:
+        if kind == "eval":  # eval runs record their searches, asks and walks; the source tells them apart
+            where.append("json_extract(config, '$.source') = 'eval'")
+        elif kind:
             where.append("kind = ?")
             args.append(kind)
         if label in LABELS:
@@ -199,12 +201,12 @@ class TraceStore:
 
     def neighbours(self, trace_id: str, **filters) -> tuple[str | None, str | None]:
         """The ids just newer and just older than ``trace_id`` in list order (same filters)."""
-        row = self.db.execute("SELECT created FROM traces WHERE id=?", (trace_id,)).fetchone()
-        if row is None:
-            return None, None
         where, args = self._filters(filters.get("kind"), filters.get("label"), filters.get("text"))
         cond = (" AND " + " AND ".join(where)) if where else ""
         with self._lock:
+            row = self.db.execute("SELECT created FROM traces WHERE id=?", (trace_id,)).fetchone()
+            if row is None:
+                return None, None
             newer = self.db.execute(
                 f"SELECT id FROM traces WHERE (created > ? OR (created = ? AND id > ?)){cond} "
                 "ORDER BY created ASC, id ASC LIMIT 1", [row[0], row[0], trace_id, *args]).fetchone()

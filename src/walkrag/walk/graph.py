@@ -28,11 +28,14 @@ TOP_FILES = 10
 FRONTIER = 8
 PER_HIT = 6
 HOP_DECAY = 0.7
-PIN_WALK = 3  # the question's own best files keep their places at the top
-MAIN_WEIGHT, PART_WEIGHT, IDENT_WEIGHT, EVIDENCE_IDENT_WEIGHT, LINK_WEIGHT = 0.9, 0.7, 0.6, 0.45, 0.35
+PIN_WALK = 5  # the question's own best files keep their places at the top
+MAIN_WEIGHT, PART_WEIGHT, IDENT_WEIGHT, EVIDENCE_IDENT_WEIGHT, LINK_WEIGHT = 0.9, 0.7, 0.6, 0.35, 0.3
+GRAPH_WEIGHT = 0.5  # a callee of the best hit, as relevant as the best hits, ranks like search's fourth file
+EDGE_MAX = 0.6  # the heaviest edge weight of codegraph.navigate.EDGE_WEIGHTS
 _ROLE = re.compile(r":(?:[a-z]+:)?(?:setting|class|func|meth|attr|exc|data|mod|doc|ref):`~?([^`<]+?)(?:\s*<([^>]+)>)?`")
 _CODE_NAME = re.compile(r"\b([A-Z][A-Z0-9]+(?:_[A-Z0-9]+)+|[A-Za-z_][a-z0-9]*(?:_[a-z0-9]+)+|[A-Z][a-z0-9]+"
                         r"(?:[A-Z][a-z0-9]+)+)\b")
+_CONSTANT = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
 _DOC_LANGS = {"markdown", "rst", "asciidoc", "text"}
 
 OnStep = Callable[[Step], None]
@@ -86,7 +89,7 @@ class GraphWalk:
         for hit in hits:
             ev = evidence_from_hit(hit, step.n)
             c = rank_prior(ranks[hit.path], weight)
-            if self.pool.add(ev, c, route, {"query": query, "file_rank": ranks[hit.path] + 1}):
+            if self.pool.add(ev, c, route, {"query": query, "file_rank": ranks[hit.path] + 1}, query):
                 step.found.append(ev.ref)
             else:
                 step.seen_again += 1
@@ -121,6 +124,7 @@ class GraphWalk:
         for ident in idents:
             self.looked_up.add(ident.lower())
             self._search_route(step, ident, IDENT_K, IDENT_WEIGHT, "identifier")
+            self._constant_route(step, ident, IDENT_WEIGHT)
         self._finish(step, t, f"searched {len(parts[:4])} part(s) and {len(idents)} name(s): "
                               f"{len(step.found)} new span(s)")
 
@@ -158,7 +162,8 @@ class GraphWalk:
         return self.relevance.score(ev.text, chunk_id, ev.header)
 
     def _gate(self, rel: float) -> float:
-        return max(0.0, min(1.25, rel / self.rel_ref))
+        """A candidate as relevant as the question's best hits keeps its route's worth; less, much less."""
+        return min(1.0, rel / self.rel_ref) ** 2
 
     def _add_row(self, step: Step, row, contribution: float, route: str, detail: dict) -> None:
         ev = evidence_from_row(row, step.n)
@@ -176,8 +181,9 @@ class GraphWalk:
                 continue
             source = frontier[n.hit] if n.hit is not None and n.hit < len(frontier) else None
             parent = self.pool.span_score.get(source.key, 0.5) if source else 0.5
-            # The neighbour's weight is discounted by frontier rank already; scale it to its parent's worth.
-            self._add_row(step, rows[0], 2.0 * n.weight * parent * decay, "graph",
+            # The weight is the edge's, discounted by frontier rank: undo the discount, the parent's worth counts.
+            edge = n.weight * (1 + (n.hit or 0)) / EDGE_MAX
+            self._add_row(step, rows[0], GRAPH_WEIGHT * min(1.0, edge) * parent * decay, "graph",
                           {"edge": n.edge, "via": n.via, "from": source.ref if source else None,
                            "symbol": n.symbol})
 
@@ -193,7 +199,7 @@ class GraphWalk:
                 row = self._best_chunk(dst)
                 if row is not None:
                     parent = self.pool.span_score.get(e.key, 0.5)
-                    self._add_row(step, row, LINK_WEIGHT * parent * decay * 1.5, "doc_link", {"from": e.ref})
+                    self._add_row(step, row, LINK_WEIGHT * parent * decay, "doc_link", {"from": e.ref})
 
     def _best_chunk(self, path: str):
         rows = chunks_of_file(self.db, path)
@@ -216,8 +222,9 @@ class GraphWalk:
             overlap = len(parts & qtoks) / max(1, len(parts))
             if overlap >= 0.5 or (c >= 2 and overlap > 0):
                 scored.append((overlap + 0.1 * c, name))
-        for _s, name in sorted(scored, reverse=True)[:4]:
+        for score, name in sorted(scored, reverse=True)[:4]:
             self.looked_up.add(name.lower())
+            self._constant_route(step, name, EVIDENCE_IDENT_WEIGHT * min(1.0, score) * decay)
             step.queries.append(name)
             hits = self.index.search(name, IDENT_K)
             ranks = _file_ranks(hits)
@@ -225,10 +232,25 @@ class GraphWalk:
                 ev = evidence_from_hit(hit, step.n)
                 rel = self._rel(ev, hit.chunk_id)
                 c = rank_prior(ranks[hit.path], EVIDENCE_IDENT_WEIGHT) * self._gate(rel) * decay
-                if self.pool.add(ev, c, "evidence_name", {"name": name, "relevance": round(rel, 4)}):
+                if self.pool.add(ev, c, "evidence_name", {"name": name, "relevance": round(rel, 4)}, name):
                     step.found.append(ev.ref)
                 else:
                     step.seen_again += 1
+
+
+    def _constant_route(self, step: Step, name: str, weight: float) -> None:
+        """Where a CONSTANT_NAME is assigned: module-level constants are not in the symbol graph."""
+        if not _CONSTANT.fullmatch(name):
+            return
+        step.queries.append(f"definition of {name}")
+        rows = self.db.execute(
+            "SELECT * FROM chunks WHERE (text GLOB ? OR text GLOB ?) AND language NOT IN "
+            "('markdown', 'rst', 'asciidoc', 'text') LIMIT 4", (f"{name} = *", f"*\n{name} = *"),
+        ).fetchall()
+        for rank, row in enumerate(rows):
+            ev = evidence_from_row(row, step.n)
+            if self.pool.add(ev, rank_prior(rank, weight), "definition", {"name": name}, name):
+                step.found.append(ev.ref)
 
 
 def names_in(text: str) -> list[str]:
@@ -246,7 +268,7 @@ def graph_walk(index, question: str, analysis: QuestionAnalysis, record: WalkRec
     """Run the LLM-free walk; return the evidence, best first. The record is filled in as it goes."""
     walk = GraphWalk(index, question, analysis, record, meter, on_step)
     walk.seed()
-    if analysis.needs_walk:
+    if analysis.needs_walk and not meter.exhausted():
         walk.decompose()
     hop = 0
     while True:

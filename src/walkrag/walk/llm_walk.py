@@ -195,7 +195,9 @@ class LLMWalk:
             if used + cost > room:
                 if shown:
                     break
-                continue  # a span too big for any prompt is left unread
+                self.pending.remove(ev)  # too big for any prompt: kept, unread, never retried
+                ev.status = "unread"
+                continue
             shown.append(e)
             used += cost
             self.pending.remove(ev)

@@ -95,7 +95,7 @@ class Pool:
     def __init__(self):
         self.spans: dict[tuple[str, int, int], WalkEvidence] = {}
         self.span_score: dict[tuple[str, int, int], float] = {}
-        self.file_parts: dict[str, list[float]] = defaultdict(list)
+        self.file_parts: dict[str, dict[str, float]] = defaultdict(dict)
         self.pinned: list[str] = []
 
     def __contains__(self, key) -> bool:
@@ -109,8 +109,12 @@ class Pool:
                 return other
         return None
 
-    def add(self, ev: WalkEvidence, contribution: float, route: str, detail: dict) -> bool:
-        """Add a span (or credit the span it overlaps); returns True when the span is new."""
+    def add(self, ev: WalkEvidence, contribution: float, route: str, detail: dict, source: str = "") -> bool:
+        """Add a span (or credit the span it overlaps); returns True when the span is new.
+
+        A file counts each ``(route, source)`` once, at its best: ten weak spans found
+        by one query do not add up to one strong one.
+        """
         contribution = max(0.0, min(0.99, contribution))
         existing = self.overlapping(ev)
         target = existing or ev
@@ -118,7 +122,9 @@ class Pool:
             self.spans[ev.key] = ev
         key = target.key
         self.span_score[key] = max(self.span_score.get(key, 0.0), contribution)
-        self.file_parts[target.path].append(contribution)
+        parts = self.file_parts[target.path]
+        key = f"{route}:{source}"
+        parts[key] = max(parts.get(key, 0.0), contribution)
         target.why.setdefault(route, detail if route not in target.why else target.why[route])
         return existing is None
 
@@ -126,7 +132,7 @@ class Pool:
         out = {}
         for path, parts in self.file_parts.items():
             miss = 1.0
-            for c in parts:
+            for c in parts.values():
                 miss *= 1.0 - c
             out[path] = 1.0 - miss
         return out
@@ -150,7 +156,7 @@ class Pool:
             shown[p] = ceiling
         pos = {p: i for i, p in enumerate(order)}
         by_file: dict[str, list[WalkEvidence]] = defaultdict(list)
-        for key, ev in self.spans.items():
+        for ev in self.spans.values():
             by_file[ev.path].append(ev)
         items = []
         for path, spans in by_file.items():
