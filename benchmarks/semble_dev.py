@@ -33,6 +33,8 @@ ABLATION = {
     "hybrid (rrf)": SearchOptions(retrievers=("lexical", "dense"), rank=False),
     "hybrid + ranking": SearchOptions(retrievers=("lexical", "dense"), rank=True),
     "+ symbol + path": SearchOptions(retrievers=("lexical", "dense", "symbol", "path"), rank=True),
+    "+ file dense (default)": SearchOptions(),
+    "+ graph expansion": SearchOptions(expand=True),
 }
 
 
@@ -91,7 +93,7 @@ def main() -> None:
     ap.add_argument("--only", nargs="*", help="corpus names")
     ap.add_argument("--no-ablation", action="store_true")
     args = ap.parse_args()
-    console = Console()
+    console = Console(width=200)
     corpora = [c for c in fetch_semble_corpora() if not args.only or c["name"] in args.only]
     configs = {} if args.no_ablation else ABLATION
     per_repo = []

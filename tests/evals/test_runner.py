@@ -11,8 +11,7 @@ from eval_helpers import FakeLLM
 import walkrag
 from walkrag.evals.config import EvalConfig, EvalConfigError, config_from_dict, load_config, load_configs
 from walkrag.evals.dataset import Question
-from walkrag.evals.runner import EvalError, Runner, index_for, run_eval
-from walkrag.index import Index
+from walkrag.evals.runner import Runner, index_for, run_eval
 
 QUESTIONS = [
     Question.model_validate(q) for q in [
@@ -72,38 +71,12 @@ def test_ask_mode_with_scripted_llm_counts_tokens(indexed):
     assert run.judge == "llm:fake"
 
 
-def test_walk_mode_needs_index_walk(indexed):
+def test_walk_mode_runs_the_walk(indexed):
     with walkrag.open(indexed) as idx:
-        if hasattr(idx, "walk"):
-            pytest.skip("Index.walk exists now")
-        with pytest.raises(EvalError, match="Index.walk"):
-            Runner(idx, mode="walk")
-
-
-def test_walk_mode_uses_index_walk(indexed):
-    class Walked:
-        def __init__(self, question, spans):
-            self.answer = "It is `tax_for` [1]."
-            self.evidence = spans
-            self.citations = []
-            self.checks = []
-            self.usage = {"prompt_tokens": 7, "completion_tokens": 3}
-
-    class WalkingIndex(Index):
-        def walk(self, question, *, llm=None):
-            from walkrag.answer.context import Evidence
-
-            hits = self.search(question, 3)
-            return Walked(question, [Evidence(i + 1, h.path, h.start_line, h.end_line, h.text)
-                                     for i, h in enumerate(hits)])
-
-    base = walkrag.open(indexed)
-    idx = WalkingIndex(base.root, base.index_dir, base.settings)
-    run = Runner(idx, mode="walk", use_llm=False).run(QUESTIONS[:1])
+        run = Runner(idx, mode="walk", use_llm=False).run(QUESTIONS[:1])
     q = run.questions[0]
-    assert q.error is None and q.metrics["recall@10"] == 1.0 and q.tokens == {"prompt": 7, "completion": 3}
-    idx.close()
-    base.close()
+    assert q.error is None and q.answer
+    assert q.metrics["recall@10"] == 1.0
 
 
 def test_configs_from_toml(tmp_path):

@@ -1,8 +1,14 @@
+import json
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
+import walkrag as walkrag_pkg
 from walkrag.sources.discover import discover
 
 
@@ -84,12 +90,36 @@ def test_size_limit_symlinks_and_loops(tmp_path):
     assert "outside" in r["outside.py"]
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
 def test_unreadable_file_is_skipped(tmp_path):
-    p = write(tmp_path, "locked.py")
-    p.chmod(0)
-    found = discover(tmp_path)
-    assert "unreadable" in reasons(found)["locked.py"]
+    """Root reads any file, so as root the walk runs as an unprivileged user (setpriv)."""
+    folder = Path(tempfile.mkdtemp(prefix="walkrag-unreadable-"))
+    try:
+        folder.chmod(0o755)
+        write(folder, "ok.py").chmod(0o644)
+        write(folder, "locked.py").chmod(0)
+        if os.geteuid() != 0:
+            found = discover(folder)
+            found_paths, found_reasons = paths(found), reasons(found)
+        else:
+            if not shutil.which("setpriv"):
+                pytest.skip("running as root without setpriv to drop privileges")
+            script = (
+                "import json, sys; from walkrag.sources.discover import discover; "
+                "d = discover(sys.argv[1]); "
+                "print(json.dumps([[f.path for f in d.files], {s.path: s.reason for s in d.skipped}]))"
+            )
+            src = str(Path(walkrag_pkg.__file__).parents[1])
+            out = subprocess.run(
+                ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c", script,
+                 str(folder)],
+                capture_output=True, text=True, check=True, env={**os.environ, "PYTHONPATH": src},
+            )
+            listed, found_reasons = json.loads(out.stdout)
+            found_paths = set(listed)
+        assert found_paths == {"ok.py"}
+        assert "unreadable" in found_reasons["locked.py"]
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_empty_folder(tmp_path):

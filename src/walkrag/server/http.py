@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 
 from walkrag.server.confine import ConfinementError
 from walkrag.server.guard import Guard, is_loopback
-from walkrag.server.service import Busy, IndexService, Limits, Unavailable
+from walkrag.server.service import Busy, IndexService, Limits
 from walkrag.store.sqlite import StoreError
 
 TOKEN_ENV = "WALKRAG_SERVER_TOKEN"
@@ -71,7 +71,7 @@ class ErrorBody(BaseModel):
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorBody} for code in (400, 401, 403, 404, 413, 501, 503, 504)
+    code: {"model": ErrorBody} for code in (400, 401, 403, 404, 413, 503, 504)
 }
 K = Annotated[int, Query(ge=1, le=Limits.max_k, description="number of results")]
 GraphK = Annotated[int, Query(ge=1, le=Limits.max_graph_results, description="most results")]
@@ -103,10 +103,6 @@ def create_app(service: IndexService, *, token: str | None = None) -> FastAPI:
     @app.exception_handler(ValueError)
     async def _bad_value(_request: Request, exc: ValueError):
         return _error(400, str(exc))
-
-    @app.exception_handler(Unavailable)
-    async def _unavailable(_request: Request, exc: Unavailable):
-        return _error(501, str(exc))
 
     @app.exception_handler(StoreError)
     async def _store(_request: Request, exc: StoreError):
@@ -148,7 +144,7 @@ def create_app(service: IndexService, *, token: str | None = None) -> FastAPI:
 
     @app.post("/walk", tags=["answers"], response_model=None, responses=ERRORS)
     async def walk(body: WalkBody):
-        """The multi-step walk (501 until `Index.walk` exists)."""
+        """The multi-step walk: evidence gathered over several steps, and a cited answer."""
         return await call(service.walk, body.question, timeout=Limits.ask_timeout_s)
 
     @app.get("/symbols", tags=["code graph"], response_model=None, responses=ERRORS)

@@ -17,7 +17,7 @@ from mcp.types import ToolAnnotations
 from pydantic import Field
 
 from walkrag.server.confine import ConfinementError
-from walkrag.server.service import Busy, IndexService, Unavailable
+from walkrag.server.service import Busy, IndexService
 from walkrag.store.sqlite import StoreError
 
 SNIPPET_CHARS = 1500
@@ -41,7 +41,7 @@ def _guarded(fn):
     """Turn expected failures into a tool error the agent can read; never into a crash."""
     try:
         return fn()
-    except (ConfinementError, ValueError, Unavailable, StoreError, Busy) as exc:
+    except (ConfinementError, ValueError, StoreError, Busy) as exc:
         raise ToolError(str(exc)) from exc
 
 

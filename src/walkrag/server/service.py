@@ -40,10 +40,6 @@ class Limits:
     ask_timeout_s = 180.0
 
 
-class Unavailable(RuntimeError):
-    """A feature this walkrag does not have yet (the walk, the code graph)."""
-
-
 class Busy(TimeoutError):
     """Every reader stayed busy for longer than a request may wait."""
 
@@ -197,37 +193,26 @@ class IndexService:
 
     def walk(self, question: str) -> dict:
         question = _query(question, "question")
-        if not hasattr(Index, "walk"):
-            raise Unavailable("the walk (Index.walk) is not part of this walkrag yet; use /ask")
         with self.reading() as idx:
-            result = idx.walk(question)
-        return result.as_dict() if hasattr(result, "as_dict") else result
+            return idx.walk(question).as_dict()
 
     # -- code graph -----------------------------------------------------------------
-    def _need(self, method: str):
-        if not hasattr(Index, method):
-            raise Unavailable(f"the code graph ({method}) is not part of this walkrag yet")
-
     def symbols(self, name: str, k: int = 10) -> list[dict]:
-        self._need("symbols")
         name, k = _query(name, "name"), _bounded(k, 1, Limits.max_k, "k")
         with self.reading("graph") as idx:
             return [m.as_dict() if hasattr(m, "as_dict") else m for m in idx.symbols(name, k)]
 
     def refs(self, symbol: str, k: int = 200) -> list[dict]:
-        self._need("refs")
         symbol, k = _query(symbol, "symbol"), _bounded(k, 1, Limits.max_graph_results, "k")
         with self.reading("graph") as idx:
             return idx.refs(symbol, k)
 
     def calls(self, symbol: str, k: int = 200) -> list[dict]:
-        self._need("calls")
         symbol, k = _query(symbol, "symbol"), _bounded(k, 1, Limits.max_graph_results, "k")
         with self.reading("graph") as idx:
             return idx.calls(symbol, k)
 
     def related(self, path: str, line: int | None = None, k: int = 60) -> list[dict]:
-        self._need("related")
         rel = check_relative(path)
         if line is not None:
             _bounded(line, 1, 10**9, "line")
