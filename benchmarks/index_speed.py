@@ -68,16 +68,21 @@ def bm25_baseline(root: Path) -> float:
 
 
 def touch_one_file(root: Path) -> Path:
-    candidates = sorted(p for p in root.rglob("*.py")) or sorted(p for p in root.rglob("*.ts"))
-    target = candidates[len(candidates) // 2]
+    """Append a comment to an indexed source file in the middle of the tree."""
+    files = [f for f in discover(root).files if f.path.endswith((".py", ".ts", ".js")) and f.size > 2000]
+    files.sort(key=lambda f: f.path)
+    target = Path(files[len(files) // 2].abspath)
+    comment = "\n# walkrag benchmark edit\n" if target.suffix == ".py" else "\n// walkrag benchmark edit\n"
     with open(target, "a", encoding="utf-8") as fh:
-        fh.write("\n# walkrag benchmark edit\n")
+        fh.write(comment)
     return target
 
 
 def restore(target: Path) -> None:
     text = target.read_text(encoding="utf-8")
-    target.write_text(text.replace("\n# walkrag benchmark edit\n", ""), encoding="utf-8")
+    for comment in ("\n# walkrag benchmark edit\n", "\n// walkrag benchmark edit\n"):
+        text = text.replace(comment, "")
+    target.write_text(text, encoding="utf-8")
 
 
 def measure(name: str, root: Path) -> dict:
@@ -99,6 +104,7 @@ def measure(name: str, root: Path) -> dict:
         "chunks_per_s": round(cold["chunks"] / seconds), "embeddings_per_s": round(cold["embedded"] / seconds),
         "file_views_embedded": cold.get("file_views_embedded", 0),
         "nochange_s": again["seconds"], "one_file_s": inc["seconds"], "one_file_changed": inc["changed"],
+        "cold_phases": cold.get("timings", {}), "one_file_phases": inc.get("timings", {}),
         "bm25_file_baseline_s": round(base, 2), "cold_vs_bm25": round(cold["seconds"] / max(base, 1e-9), 1),
     }
 

@@ -30,7 +30,7 @@ class Settings(BaseModel):
         "static-minilm", description="static-minilm | minilm[:MAX_TOKENS] | st:NAME | openai:MODEL"
     )
     file_embedder: str = Field(
-        "minilm:128", description="model for one summary view per file (file-level dense retrieval); 'none' turns it off"
+        "minilm:64", description="model for one summary view per file (file-level dense retrieval); 'none' turns it off"
     )
     embed_base_url: str | None = None
     embed_api_key: str | None = None

@@ -13,6 +13,7 @@ import hashlib
 import os
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,6 +50,7 @@ class IndexStats:
     embedded: int = 0
     embed_cached: int = 0
     file_views_embedded: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
     repaired: bool = False
     seconds: float = 0.0
     skip_reasons: dict[str, int] = field(default_factory=dict)
@@ -168,15 +170,33 @@ def run_index(
     return stats
 
 
+class _Phases:
+    """Wall time per indexing phase, reported in the run's stats."""
+
+    def __init__(self, stats: IndexStats):
+        self.stats = stats
+
+    @contextmanager
+    def __call__(self, name: str):
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.stats.timings[name] = round(self.stats.timings.get(name, 0.0) + time.perf_counter() - started, 3)
+
+
 def _run(root: Path, store: SQLiteStore, settings: Settings, stats: IndexStats, progress: Progress | None) -> None:
-    found = discover(
-        root,
-        max_file_bytes=settings.max_file_bytes,
-        include_secrets=settings.include_secrets,
-        extra_excludes=settings.exclude,
-    )
-    embedder = load_embedder(settings.embedder, settings.embed_base_url, settings.embed_api_key)
-    lexical = LexicalIndex(store.index_dir)
+    phase = _Phases(stats)
+    with phase("discover"):
+        found = discover(
+            root,
+            max_file_bytes=settings.max_file_bytes,
+            include_secrets=settings.include_secrets,
+            extra_excludes=settings.exclude,
+        )
+    with phase("load_models"):
+        embedder = load_embedder(settings.embedder, settings.embed_base_url, settings.embed_api_key)
+        lexical = LexicalIndex(store.index_dir)
     run_id = store.start_run()
     previous_root = store.get_meta("root")
     model_changed = store.get_meta("embedder") not in (None, embedder.model_id)
@@ -198,6 +218,7 @@ def _run(root: Path, store: SQLiteStore, settings: Settings, stats: IndexStats, 
     present = {f.path for f in found.files}
     gone = [p for p in known if p not in present]
     skips: list[Skip] = list(found.skipped)
+    changed_paths: set[str] = set()
 
     if progress:
         progress("files", 0, len(todo), stats)
@@ -205,72 +226,95 @@ def _run(root: Path, store: SQLiteStore, settings: Settings, stats: IndexStats, 
     for start in range(0, len(todo), BATCH_FILES):
         batch = todo[start : start + BATCH_FILES]
         prepared: list[_Prepared] = []
-        for src in batch:
-            item = _prepare(src, settings)
-            if isinstance(item, Skip):
-                skips.append(item)
-                continue
-            state = known.get(src.path)
-            if state and state[0] == item.digest and not model_changed:
-                # Same content, new mtime (a checkout, a touch): nothing to redo.
-                with store.transaction():
-                    store.touch_file(src.path, src.size, src.mtime_ns)
-                stats.unchanged += 1
-                continue
-            prepared.append(item)
-        _store_batch(prepared, known, store, lexical, embedder, settings, stats)
+        with phase("extract_chunk"):
+            for src in batch:
+                item = _prepare(src, settings)
+                if isinstance(item, Skip):
+                    skips.append(item)
+                    continue
+                state = known.get(src.path)
+                if state and state[0] == item.digest and not model_changed:
+                    # Same content, new mtime (a checkout, a touch): nothing to redo.
+                    with store.transaction():
+                        store.touch_file(src.path, src.size, src.mtime_ns)
+                    stats.unchanged += 1
+                    continue
+                prepared.append(item)
+        _store_batch(prepared, known, store, lexical, embedder, settings, stats, phase)
+        changed_paths.update(item.source.path for item in prepared)
         done += len(batch)
         if progress:
             progress("files", done, len(todo), stats)
 
-    if gone or skips:
+    with phase("store"):
+        removed = [p for p in gone] + [s.path for s in skips if s.path in known and s.path not in gone]
         with store.transaction():
-            for path in gone:
+            for path in removed:
                 store.delete_file(path)
                 lexical.delete_path(path)
-                stats.deleted += 1
-            # A file that used to be indexed and is now skipped must leave the index too.
-            for skip in skips:
-                if skip.path in known and skip.path not in gone:
-                    store.delete_file(skip.path)
-                    lexical.delete_path(skip.path)
+            stats.deleted = len(gone)
             store.record_skips(skips, replace_all=True)
-    elif not found.skipped:
-        with store.transaction():
-            store.record_skips([], replace_all=True)
+        changed_paths.update(removed)
     stats.skipped = len(skips)
     for s in skips:
         key = s.reason.split(" (")[0]
         stats.skip_reasons[key] = stats.skip_reasons.get(key, 0) + 1
 
     # -- code graph: link references across files and rank, once per run that changed files --
-    with store.transaction():
+    with phase("graph"), store.transaction():
         codegraph.finish(store.db)
-    lexical.commit()
-    if repair:
-        _rebuild_lexical(store, lexical)
-        stats.repaired = True
+    with phase("lexical"):
+        lexical.commit()
+        if repair:
+            _rebuild_lexical(store, lexical)
+            stats.repaired = True
     stats.chunks = store.count("chunks")
+    _update_vectors(store, settings, embedder, stats, phase, changed_paths, rebuild=repair or model_changed)
     with store.transaction():
-        store.prune_vectors(embedder.model_id)
-    generation = str(int(time.time() * 1000))
-    ids, matrix = store.chunk_vectors(embedder.model_id)
-    VectorIndex.write(store.index_dir, generation, ids, matrix)
-    file_model = None
-    if settings.file_embedder != "none":
-        file_embedder = load_embedder(settings.file_embedder, settings.embed_base_url, settings.embed_api_key)
-        stats.file_views_embedded = update_file_vectors(store, file_embedder, generation)
-        file_model = file_embedder.model_id
-    with store.transaction():
-        store.set_meta("file_embedder", file_model or "none")
-        store.set_meta("vectors_generation", generation)
         store.set_meta("lexical_dirty", "0")
         store.finish_run(run_id, stats.as_dict())
 
 
-def _store_batch(prepared, known, store, lexical, embedder, settings, stats) -> None:
+def _update_vectors(store, settings, embedder, stats, phase, changed_paths: set[str], *, rebuild: bool) -> None:
+    """Refresh the derived vector files: incrementally from the last generation when it is there."""
+    old_generation = store.get_meta("vectors_generation")
+    file_model = "none"
+    file_embedder = None
+    if settings.file_embedder != "none":
+        file_embedder = load_embedder(settings.file_embedder, settings.embed_base_url, settings.embed_api_key)
+        file_model = file_embedder.model_id
+    previous = VectorIndex.load(store.index_dir, old_generation) if old_generation and not rebuild else None
+    same_files = store.get_meta("file_embedder") == file_model
+    if previous is not None and not changed_paths and same_files:
+        return  # nothing changed: the current generation stays
+    generation = str(time.time_ns())
+    with phase("vectors"):
+        with store.transaction():
+            store.prune_vectors(embedder.model_id)
+        if previous is not None:
+            ids, matrix = store.updated_chunk_vectors(embedder.model_id, previous.ids, previous.matrix)
+        else:
+            ids, matrix = store.chunk_vectors(embedder.model_id)
+        VectorIndex.write(store.index_dir, generation, ids, matrix)
+    if file_embedder is not None:
+        with phase("file_views"):
+            stats.file_views_embedded = update_file_vectors(store, file_embedder, generation)
+    with store.transaction():
+        store.set_meta("file_embedder", file_model)
+        store.set_meta("vectors_generation", generation)
+
+
+def _store_batch(prepared, known, store, lexical, embedder, settings, stats, phase) -> None:
     if not prepared:
         return
+    with phase("embed"):
+        hashes = _embed_batch(prepared, store, embedder, settings, stats)
+    with phase("store"):
+        _write_batch(prepared, hashes, known, store, lexical, stats)
+
+
+def _embed_batch(prepared, store, embedder, settings, stats) -> list[list[str]]:
+    """Embed the chunk views not cached yet; return each file's view hashes."""
     views: dict[str, str] = {}
     per_file_hashes = []
     for item in prepared:
@@ -290,8 +334,16 @@ def _store_batch(prepared, known, store, lexical, embedder, settings, stats) -> 
         vectors = embedder.embed([views[vh] for vh in part])
         fresh.update(zip(part, vectors, strict=True))
     stats.embedded += len(fresh)
+    # Vectors are committed before the chunks that use them, so a crash between
+    # the two leaves only unused vectors (pruned later), never chunks without one.
     with store.transaction():
         store.put_vectors(fresh, embedder.model_id)
+    return per_file_hashes
+
+
+def _write_batch(prepared, per_file_hashes, known, store, lexical, stats) -> None:
+    """One transaction for the batch's files: chunks, definitions, graph rows; then the lexical index."""
+    with store.transaction():
         for item, hashes in zip(prepared, per_file_hashes, strict=True):
             path = item.source.path
             if path in known:
@@ -315,7 +367,7 @@ def _store_batch(prepared, known, store, lexical, embedder, settings, stats) -> 
             # -- code graph: the file's references, in the same transaction as its chunks --
             codegraph.write_file_rows(store.db, path, item.fmt, item.language, item.chunks)
     # The lexical index follows each committed batch, so a search during indexing sees it.
-    lexical.commit()
+    lexical.commit(final=False)
 
 
 def _rebuild_lexical(store: SQLiteStore, lexical: LexicalIndex) -> None:

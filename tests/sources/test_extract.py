@@ -240,3 +240,10 @@ def test_notebook_code_with_fences_gets_a_longer_fence():
 def test_malformed_notebooks(data):
     with pytest.raises(ExtractionError, match="notebook"):
         extract("a.ipynb", data, "notebook", "notebook")
+
+
+def test_html_template_is_kept_as_source():
+    page = b"<ul>\n{% for item in items %}\n  <li>{{ item.name|title }}</li>\n{% endfor %}\n</ul>\n"
+    doc = extract("templates/list.html", page, "html", "html")
+    assert doc.format == "text" and doc.language == "html"
+    assert "{% for item in items %}" in doc.text and doc.text.count("\n") == page.count(b"\n")

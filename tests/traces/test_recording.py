@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
-import time
-
 import pytest
 from trace_helpers import ScriptedLLM, answer_json
 
@@ -124,31 +121,14 @@ def test_off_switch(indexed, monkeypatch, how):
         assert _store(idx).list() == []
 
 
-def test_recording_adds_little_to_a_search(idx):
-    query = "how is sales tax computed for a region"
-    idx.search(query)  # warm the models
-
-    def timed(n=15):
-        out = []
-        for _ in range(n):
-            t = time.perf_counter()
-            idx.search(query, 10)
-            out.append((time.perf_counter() - t) * 1000)
-        return statistics.median(out)
-
-    with paused():
-        bare = timed()
-    recorded = timed()
-    assert recorded - bare < 15, f"recording a search costs {recorded - bare:.1f} ms (bare {bare:.1f} ms)"
-
-
 def test_schema_is_migrated_once_and_reopens(idx):
     idx.search("cart")
     store = TraceStore(idx.index_dir)
     assert store.schema_version() == len(MIGRATIONS)
-    store.migrate()
-    assert store.count() == 1
     store.close()
+    again = TraceStore(idx.index_dir)  # opening a current database migrates nothing and loses nothing
+    assert again.schema_version() == len(MIGRATIONS) and again.count() == 1
+    again.close()
 
 
 def test_eval_runs_are_recorded_and_listed_as_eval(idx):

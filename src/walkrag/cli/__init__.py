@@ -6,7 +6,9 @@ the app, the options every command shares and the error handling.
 
 from __future__ import annotations
 
+import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -41,6 +43,27 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     """Print one clear error line; return the exit to raise."""
     console.print(f"[red]error:[/red] {message}", highlight=False)
     return typer.Exit(code)
+
+
+def run_batch(batch: Path, out_path: Path | None, results_for: Callable[[str], list[dict]]) -> None:
+    """The batch interface shared by `search` and `walk`: JSONL ``{qid, query}`` in, ``{qid, results}`` out."""
+    if not batch.is_file():
+        raise fail(f"batch file not found: {batch}")
+    sink = open(out_path, "w", encoding="utf-8") if out_path else sys.stdout  # noqa: SIM115
+    try:
+        for n, line in enumerate(batch.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                qid, query = item["qid"], item["query"]
+            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                raise fail(f"{batch}:{n}: expected {{\"qid\": ..., \"query\": ...}} ({exc})") from exc
+            sink.write(json.dumps({"qid": qid, "results": results_for(str(query))}) + "\n")
+            sink.flush()
+    finally:
+        if out_path:
+            sink.close()
 
 
 def open_for_reading(index_dir: Path | None, root: Path | None = None) -> Index:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 import time
 from pathlib import Path
 from typing import Annotated
@@ -12,8 +11,8 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from walkrag.cli import IndexDir, JsonFlag, app, console, fail, open_for_reading, out
-from walkrag.index import Index, open_index
+from walkrag.cli import IndexDir, JsonFlag, app, console, fail, open_for_reading, out, run_batch
+from walkrag.index import open_index
 from walkrag.retrieval.search import ALL_RETRIEVERS, SearchOptions
 
 
@@ -111,7 +110,7 @@ def search(
             raise fail(f"unknown retrievers: {', '.join(sorted(unknown))} (choose from {', '.join(ALL_RETRIEVERS)})")
         options = SearchOptions(retrievers=chosen, rank=rank, expand=expand)
     if batch is not None:
-        _search_batch(idx, batch, out_path, max(k, 20), options)
+        run_batch(batch, out_path, lambda q: [h.as_result() for h in idx.search(q, max(k, 20), options=options)])
         return
     if not query:
         raise fail("give a QUERY or --batch FILE")
@@ -142,25 +141,5 @@ def search(
         out.print(f"    {h.header}", style="dim", highlight=False)
         for line in h.text.splitlines()[:3]:
             out.print(f"    │ {line[:120]}", highlight=False, markup=False)
-
-
-def _search_batch(idx: Index, batch: Path, out_path: Path | None, k: int, options: SearchOptions) -> None:
-    if not batch.is_file():
-        raise fail(f"batch file not found: {batch}")
-    sink = open(out_path, "w", encoding="utf-8") if out_path else sys.stdout  # noqa: SIM115
-    try:
-        for n, line in enumerate(batch.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                item = json.loads(line)
-                qid, query = item["qid"], item["query"]
-            except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                raise fail(f"{batch}:{n}: expected {{\"qid\": ..., \"query\": ...}} ({exc})") from exc
-            hits = idx.search(str(query), k, options=options)
-            sink.write(json.dumps({"qid": qid, "results": [h.as_result() for h in hits]}) + "\n")
-    finally:
-        if out_path:
-            sink.close()
 
 

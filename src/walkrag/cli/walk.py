@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from walkrag.cli import IndexDir, JsonFlag, app, console, fail, open_for_reading, out
+from walkrag.cli import IndexDir, JsonFlag, app, console, fail, open_for_reading, out, run_batch
 
 
 @app.command()
@@ -34,7 +34,11 @@ def walk(
     idx = open_for_reading(index_dir)
     budget = Budget(max_steps=max_steps) if max_steps is not None else None
     if batch is not None:
-        _walk_batch(idx, batch, out_path, k, not no_llm, budget)
+        run_batch(
+            batch,
+            out_path,
+            lambda q: [e.result_json() for e in idx.walk(q, k=k, use_llm=not no_llm, budget=budget).evidence],
+        )
         return
     if not question:
         raise fail("give a QUESTION or --batch FILE")
@@ -82,26 +86,3 @@ def _print_result(result) -> None:
     for check in result.checks:
         if not check.ok:
             console.print(f"[yellow]check failed:[/yellow] {check.name}: {check.detail}", highlight=False)
-
-
-def _walk_batch(idx, batch: Path, out_path: Path | None, k: int, use_llm: bool, budget) -> None:
-    """Same line formats as ``search --batch``: in ``{qid, query}``, out ``{qid, results}`` (evidence, best first)."""
-    if not batch.is_file():
-        raise fail(f"batch file not found: {batch}")
-    sink = open(out_path, "w", encoding="utf-8") if out_path else sys.stdout  # noqa: SIM115
-    try:
-        for n, line in enumerate(batch.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                item = json.loads(line)
-                qid, query = item["qid"], item["query"]
-            except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                raise fail(f"{batch}:{n}: expected {{\"qid\": ..., \"query\": ...}} ({exc})") from exc
-            result = idx.walk(str(query), k=k, use_llm=use_llm, budget=budget)
-            results = [e.result_json() for e in result.evidence]
-            sink.write(json.dumps({"qid": qid, "results": results}) + "\n")
-            sink.flush()
-    finally:
-        if out_path:
-            sink.close()

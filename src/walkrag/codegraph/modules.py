@@ -22,6 +22,7 @@ _PATH_LANGS = frozenset(
 _JVM = frozenset({"java", "kotlin", "scala"})
 _PACKAGE_DIRS = frozenset({"go", "java", "kotlin", "scala"})
 _SPLIT = re.compile(r"::|\\|/|\.")
+_PATHISH = re.compile(r"::|\\|/")
 
 
 def family(language: str) -> str:
@@ -42,27 +43,63 @@ def _closest(importer: str, paths: list[str]) -> list[str]:
 
 
 class ModuleIndex:
-    """Lookups from module specs to the indexed files of one language family."""
+    """Lookups from module specs to the indexed files of one language family.
 
-    def __init__(self, files: dict[str, str], module_defs: dict[tuple[str, str], list[str]]):
+    ``families`` limits the keys to those families (a lookup only ever reads keys of
+    the importer's family), for an incremental update that resolves few imports.
+    """
+
+    def __init__(
+        self,
+        files: dict[str, str],
+        module_defs: dict[tuple[str, str], list[str]],
+        families: frozenset[str] | None = None,
+    ):
         self.files = files  # path -> language
         self.module_defs = module_defs  # (family, module name) -> paths defining it
+        self.families = families
         self.by_stem: dict[tuple[str, str], list[str]] = defaultdict(list)
         self.by_path: dict[tuple[str, str], list[str]] = defaultdict(list)
         self.by_dir: dict[tuple[str, str], list[str]] = defaultdict(list)
         for path, language in files.items():
-            fam = family(language)
-            parts = _stem(path).split("/")
-            full = path.split("/")
-            for k in range(len(parts)):
-                self.by_stem[(fam, "/".join(parts[k:]))].append(path)
-                self.by_path[(fam, "/".join(full[k:]))].append(path)
-            if parts[-1] in _INDEX_STEMS and len(parts) > 1:
-                for k in range(len(parts) - 1):
-                    self.by_stem[(fam, "/".join(parts[k:-1]))].append(path)
-            folder = parts[:-1]
-            for k in range(len(folder)):
-                self.by_dir[(fam, "/".join(folder[k:]))].append(path)
+            for table, key in self._keys(path, language):
+                table[key].append(path)
+
+    def _keys(self, path: str, language: str) -> list[tuple[dict, tuple[str, str]]]:
+        fam = family(language)
+        if self.families is not None and fam not in self.families:
+            return []
+        out: list[tuple[dict, tuple[str, str]]] = []
+        parts = _stem(path).split("/")
+        full = path.split("/")
+        for k in range(len(parts)):
+            out.append((self.by_stem, (fam, "/".join(parts[k:]))))
+            out.append((self.by_path, (fam, "/".join(full[k:]))))
+        if parts[-1] in _INDEX_STEMS and len(parts) > 1:
+            for k in range(len(parts) - 1):
+                out.append((self.by_stem, (fam, "/".join(parts[k:-1]))))
+        folder = parts[:-1]
+        for k in range(len(folder)):
+            out.append((self.by_dir, (fam, "/".join(folder[k:]))))
+        return out
+
+    def add(self, path: str, language: str) -> None:
+        """Index one more file (as if it had been there when the index was built)."""
+        self.files[path] = language
+        for table, key in self._keys(path, language):
+            table[key].append(path)
+
+    def remove(self, path: str) -> None:
+        """Forget one file (lookups answer as if it had never been indexed)."""
+        language = self.files.pop(path, None)
+        if language is None:
+            return
+        for table, key in self._keys(path, language):
+            hits = table.get(key)
+            if hits and path in hits:
+                hits.remove(path)
+                if not hits:
+                    del table[key]
 
     def resolve(self, spec: str, importer: str, language: str) -> list[str]:
         """Indexed files that ``spec``, imported from ``importer``, names (closest first)."""
@@ -126,6 +163,24 @@ class ModuleIndex:
                     folder = posixpath.dirname(close[0])
                     return sorted(p for p in hits if posixpath.dirname(p) == folder)
         return []
+
+
+def lookup_tails(path: str, language: str) -> set[str]:
+    """The last path components of every key ``path`` adds to a :class:`ModuleIndex`.
+
+    A lookup whose key ends otherwise cannot see the file come or go.
+    """
+    parts = _stem(path).split("/")
+    tails = {parts[-1], path.rsplit("/", 1)[-1]}
+    if len(parts) > 1 and (parts[-1] in _INDEX_STEMS or family(language) in _PACKAGE_DIRS):
+        tails.add(parts[-2])
+    return tails
+
+
+def spec_tokens(spec: str) -> set[str]:
+    """Every piece of a module spec a lookup key may end with (see :meth:`ModuleIndex.resolve`)."""
+    spec = spec.strip()
+    return set(_SPLIT.split(spec)) | set(_PATHISH.split(spec))
 
 
 def local_name(spec: str) -> str:

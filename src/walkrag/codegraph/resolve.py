@@ -114,9 +114,42 @@ def dotted_filter(target: str, cands: list[Def]) -> list[Def]:
     return weak if "." in target else cands
 
 
+DEF_COLUMNS = "d.id, d.path, d.name, d.qualified_name, d.kind, d.start_line, d.end_line, d.language"
+MODULE_KINDS = frozenset({"module", "namespace"})
+
+
+def nest(defs: list[Def], spans: list[tuple[int, int, int]], by_id: dict[int, Def]) -> None:
+    """Mark class members and definitions local to a function, from span containment (one file)."""
+    stack: list[tuple[int, Def]] = []
+    for start, end, i in sorted(spans, key=lambda t: (t[0], -t[1])):
+        d = by_id[i]
+        while stack and stack[-1][0] < start:
+            stack.pop()
+        if stack:
+            parent = stack[-1][1]
+            d.member = parent.kind in CLASSY or parent.kind in NOT_TARGETS
+            d.private = parent.private or parent.kind in FUNCTIONS
+        stack.append((end, d))
+
+
+def _dotted_stem(path: str) -> str:
+    return posixpath.splitext(path)[0].replace("/", ".").removesuffix(".__init__")
+
+
 class Resolver:
-    def __init__(self, db: sqlite3.Connection):
+    """Everything references resolve against.
+
+    Eager (the default) loads every definition and resolves every import up front,
+    for :func:`walkrag.codegraph.build.resolve_all`. ``lazy=True`` loads definitions
+    by name, a file's import bindings and a language family's module index only
+    when a lookup needs them, so re-resolving a few hundred references after a
+    small change reads a small part of the store; member/private flags then come
+    from the ``def_nesting`` table the last full resolution wrote.
+    """
+
+    def __init__(self, db: sqlite3.Connection, *, lazy: bool = False):
         self.db = db
+        self.lazy = lazy
         self.files: dict[str, str] = {}
         self.formats: dict[str, str] = {}
         for path, fmt, language in db.execute("SELECT path, format, language FROM files"):
@@ -127,69 +160,198 @@ class Resolver:
         self.code_any: dict[str, list[Def]] = defaultdict(list)  # name, every language
         self.doc_objects: dict[str, list[Def]] = defaultdict(list)  # directive name
         self.sections: dict[str, list[Def]] = defaultdict(list)  # path
-        module_defs: dict[tuple[str, str], list[str]] = defaultdict(list)
-        rows = db.execute(
-            "SELECT id, path, name, qualified_name, kind, start_line, end_line, language "
-            "FROM definitions ORDER BY id"
-        )
-        self.spans: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
-        stems: dict[str, str] = {}
-        for i, path, name, qname, kind, start, end, language in rows:
-            stem = stems.get(path)
-            if stem is None:
-                stem = stems[path] = posixpath.splitext(path)[0].replace("/", ".").removesuffix(".__init__")
-            d = Def(i, path, name, qname, kind, start, language, f"{stem}.{qname}")
-            self.defs[i] = d
-            self.spans[path].append((start, end, i))
-            if language in DOC_LANGUAGES:
-                if kind == "section":
-                    self.sections[path].append(d)
-                else:
-                    self.doc_objects[name].append(d)
-                    if qname != name:
-                        self.doc_objects[qname].append(d)
-            elif kind not in NOT_TARGETS:
-                self.code[(family(language), name)].append(d)
-                self.code_any[name].append(d)
-                if kind in {"module", "namespace"}:
-                    module_defs[(family(language), name)].append(path)
-        self._nesting()
-        self.modules = ModuleIndex(
-            {p: lang for p, lang in self.files.items() if self.formats[p] == "code"}, module_defs
-        )
-        self.doc_stems: dict[str, str] = {}  # every tail of a file's path without extension -> the file
-        for p in sorted(self.files, key=len, reverse=True):
-            parts = posixpath.splitext(p)[0].split("/")
-            for k in range(len(parts)):
-                self.doc_stems["/".join(parts[k:])] = p
         self.bindings: dict[str, Bindings] = defaultdict(Bindings)
         self.labels: dict[str, list[tuple[str, int]]] = defaultdict(list)
         self.file_edges: dict[tuple[str, str, str], float] = defaultdict(float)
+        self._stems: dict[str, str] = {}
+        self._doc_stems: dict[str, str] | None = None
+        self._module_index: dict[str, ModuleIndex] = {}
+        self._module_defs: dict[tuple[str, str], list[str]] | None = None
+        self._names_loaded: set[str] = set()
+        self._docs_loaded: set[str] = set()
+        self._sections_loaded: set[str] = set()
+        self._labels_loaded: set[str] = set()
+        self._bound: set[str] = set()
+        if lazy:
+            return
+        module_defs: dict[tuple[str, str], list[str]] = defaultdict(list)
+        spans: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+        for row in db.execute(f"SELECT {DEF_COLUMNS} FROM definitions d ORDER BY d.id"):  # noqa: S608
+            d = self._def_from(row)
+            spans[d.path].append((row[5], row[6], d.id))
+            self._index(d, module_defs)
+        for sp in spans.values():
+            nest([], sp, self.defs)
+        self._module_defs = module_defs
+        self._module_index[""] = ModuleIndex(
+            {p: lang for p, lang in self.files.items() if self.formats[p] == "code"}, module_defs
+        )
 
-    def _nesting(self) -> None:
-        """Mark class members and definitions local to a function, from span containment."""
-        for spans in self.spans.values():
-            stack: list[tuple[int, Def]] = []
-            for start, end, i in sorted(spans, key=lambda t: (t[0], -t[1])):
-                d = self.defs[i]
-                while stack and stack[-1][0] < start:
-                    stack.pop()
-                if stack:
-                    parent = stack[-1][1]
-                    d.member = parent.kind in CLASSY or parent.kind in NOT_TARGETS
-                    d.private = parent.private or parent.kind in FUNCTIONS
-                stack.append((end, d))
+    def _def_from(self, row: tuple) -> Def:
+        i, path, name, qname, kind, start, _end, language = row[:8]
+        stem = self._stems.get(path)
+        if stem is None:
+            stem = self._stems[path] = _dotted_stem(path)
+        d = Def(i, path, name, qname, kind, start, language, f"{stem}.{qname}")
+        if len(row) > 8:
+            d.member, d.private = bool(row[8]), bool(row[9])
+        self.defs[i] = d
+        return d
+
+    def _index(self, d: Def, module_defs: dict[tuple[str, str], list[str]]) -> None:
+        if d.language in DOC_LANGUAGES:
+            if d.kind == "section":
+                self.sections[d.path].append(d)
+            else:
+                self.doc_objects[d.name].append(d)
+                if d.qname != d.name:
+                    self.doc_objects[d.qname].append(d)
+        elif d.kind not in NOT_TARGETS:
+            self.code[(family(d.language), d.name)].append(d)
+            self.code_any[d.name].append(d)
+            if d.kind in MODULE_KINDS:
+                module_defs[(family(d.language), d.name)].append(d.path)
+
+    def nesting_rows(self) -> list[tuple[int, int, int]]:
+        """(def id, member, private) of every loaded definition, for the ``def_nesting`` table."""
+        return [(d.id, int(d.member), int(d.private)) for d in self.defs.values()]
+
+    # -- lazy loading -------------------------------------------------------------------
+    _LAZY_SELECT = (
+        f"SELECT {DEF_COLUMNS}, n.member, n.private FROM definitions d "  # noqa: S608
+        "LEFT JOIN def_nesting n ON n.def_id = d.id "
+    )
+
+    def _loaded(self, row: tuple) -> Def:
+        d = self.defs.get(row[0])
+        return d if d is not None else self._def_from(row)
+
+    def pool(self, fam: str, name: str) -> list[Def]:
+        """Code definitions named ``name`` in a language family."""
+        if self.lazy and name not in self._names_loaded:
+            self._load_name(name)
+        return self.code.get((fam, name), [])
+
+    def named(self, name: str) -> list[Def]:
+        """Code definitions named ``name`` in every language."""
+        if self.lazy and name not in self._names_loaded:
+            self._load_name(name)
+        return self.code_any.get(name, [])
+
+    def _load_name(self, name: str) -> None:
+        self._names_loaded.add(name)
+        rows = self.db.execute(
+            self._LAZY_SELECT + "WHERE d.name = ? COLLATE NOCASE ORDER BY d.id", (name,)
+        ).fetchall()
+        for row in rows:
+            if row[2] != name or row[7] in DOC_LANGUAGES or row[4] in NOT_TARGETS:
+                continue
+            d = self._loaded(row)
+            self.code[(family(d.language), name)].append(d)
+            self.code_any[name].append(d)
+
+    def doc_named(self, key: str) -> list[Def]:
+        """Documentation objects (directives) whose name or qualified name is ``key``."""
+        if self.lazy and key not in self._docs_loaded:
+            self._docs_loaded.add(key)
+            rows = self.db.execute(
+                self._LAZY_SELECT + "WHERE (d.name = ? COLLATE NOCASE OR d.qualified_name = ?) ORDER BY d.id",
+                (key, key),
+            ).fetchall()
+            for row in rows:
+                if row[7] in DOC_LANGUAGES and row[4] != "section" and key in (row[2], row[3]):
+                    self.doc_objects[key].append(self._loaded(row))
+        return self.doc_objects.get(key, [])
+
+    def sections_of(self, path: str) -> list[Def]:
+        if self.lazy and path not in self._sections_loaded:
+            self._sections_loaded.add(path)
+            rows = self.db.execute(
+                self._LAZY_SELECT + "WHERE d.path = ? AND d.kind = 'section' ORDER BY d.id", (path,)
+            ).fetchall()
+            for row in rows:
+                if row[7] in DOC_LANGUAGES:
+                    self.sections[path].append(self._loaded(row))
+        return self.sections.get(path, [])
+
+    def definition(self, def_id: int) -> Def | None:
+        d = self.defs.get(def_id)
+        if d is None and self.lazy:
+            row = self.db.execute(self._LAZY_SELECT + "WHERE d.id = ?", (def_id,)).fetchone()
+            d = self._loaded(row) if row else None
+        return d
+
+    def labels_named(self, name: str) -> list[tuple[str, int]]:
+        if self.lazy and name not in self._labels_loaded:
+            self._labels_loaded.add(name)
+            self.labels[name] = [
+                tuple(row)
+                for row in self.db.execute(
+                    "SELECT path, start_line FROM refs WHERE kind = 'label' AND name = ? ORDER BY id", (name,)
+                )
+            ]
+        return self.labels.get(name, [])
+
+    def binding(self, path: str, out: list[Edge] | None = None, emit: set[int] | None = None) -> Bindings | None:
+        """The names and modules ``path`` imports (lazily: resolving its imports on first use).
+
+        Edges of the imports whose ids are in ``emit`` go to ``out``.
+        """
+        if self.lazy and path not in self._bound:
+            self._bound.add(path)
+            sink: list[Edge] = []
+            rows = self.db.execute(
+                "SELECT id, name, module, alias, start_line FROM refs WHERE path = ? AND kind = 'import' ORDER BY id",
+                (path,),
+            ).fetchall()
+            for ref_id, name, module, alias, line in rows:
+                if out is not None and emit is not None and ref_id in emit:
+                    self.add_import(ref_id, path, name, module or "", alias, line, out)
+                else:
+                    self.add_import(ref_id, path, name, module or "", alias, line, sink)
+        return self.bindings.get(path)
+
+    def modules(self, language: str) -> ModuleIndex:
+        """The module index that resolves imports written in ``language``."""
+        if not self.lazy:
+            return self._module_index[""]
+        fam = family(language)
+        index = self._module_index.get(fam)
+        if index is None:
+            if self._module_defs is None:
+                self._module_defs = defaultdict(list)
+                for name, path, language_, kind in self.db.execute(
+                    "SELECT name, path, language, kind FROM definitions WHERE kind IN ('module', 'namespace') "
+                    "ORDER BY id"
+                ):
+                    if language_ not in DOC_LANGUAGES and kind not in NOT_TARGETS:
+                        self._module_defs[(family(language_), name)].append(path)
+            code_files = {p: lang for p, lang in self.files.items() if self.formats[p] == "code"}
+            index = self._module_index[fam] = ModuleIndex(code_files, self._module_defs, frozenset({fam}))
+        return index
+
+    @property
+    def doc_stems(self) -> dict[str, str]:
+        """Every tail of a file's path without extension -> the file (shortest, then first by name)."""
+        if self._doc_stems is None:
+            self._doc_stems = {}
+            for p in sorted(self.files, key=lambda p: (len(p), p), reverse=True):
+                parts = posixpath.splitext(p)[0].split("/")
+                for k in range(len(parts)):
+                    self._doc_stems["/".join(parts[k:])] = p
+        return self._doc_stems
 
     # -- imports ------------------------------------------------------------------------
     def add_import(
         self, ref_id: int, path: str, name: str, module: str, alias: str | None, line: int, out: list[Edge]
     ) -> None:
         language = self.files.get(path, "")
-        targets = self.modules.resolve(module, path, language)
+        index = self.modules(language)
+        targets = index.resolve(module, path, language)
         b = self.bindings[path]
         if name:
             sub = (
-                self.modules.resolve(
+                index.resolve(
                     f"{module}.{name}" if language == "python" else f"{module}/{name}", path, language
                 )
                 if language in {"python", "rust"}
@@ -206,17 +368,16 @@ class Resolver:
             if t != path:
                 conf = 1.0 / len(targets)
                 out.append((ref_id, path, None, line, t, None, "import", conf, "import"))
-                self.file_edges[(path, t, "import")] += conf
 
     # -- code references ------------------------------------------------------------------
     def _through(self, fam: str, name: str, files: set[str], depth: int = 2) -> list[Def]:
         """Definitions of ``name`` in ``files``, following their re-exports (``__init__``, ``index``)."""
-        pool = self.code.get((fam, name), ())
+        pool = self.pool(fam, name)
         hit = [d for d in pool if d.path in files]
         if hit or depth == 0:
             return hit
         for f in files:
-            b = self.bindings.get(f)
+            b = self.binding(f)
             if b is None:
                 continue
             bound = b.names.get(name)
@@ -231,17 +392,18 @@ class Resolver:
     ) -> tuple[list[Def], str]:
         language = self.files.get(path, "")
         fam = family(language)
-        b = self.bindings.get(path)
+        b = self.binding(path)
         if receiver and b and receiver in b.modules:
             if not b.modules[receiver]:
                 return [], ""  # a module from outside the corpus (stdlib, a dependency)
             hit = self._through(fam, name, set(b.modules[receiver]))
             if hit:
                 return hit, "import"
-        pool = self.code.get((fam, name), ())
+        pool = self.pool(fam, name)
         local = [d for d in pool if d.path == path]
         if receiver in SELF and scope is not None and local:
-            owner = self.defs[scope].qname.rsplit(".", 1)[0] if scope in self.defs else ""
+            holder = self.definition(scope)
+            owner = holder.qname.rsplit(".", 1)[0] if holder is not None else ""
             same = [d for d in local if d.qname.rsplit(".", 1)[0] == owner]
             if same:
                 return same, "local"
@@ -288,7 +450,7 @@ class Resolver:
             if target is None:
                 return [], None, ""
             if name:
-                secs = [d for d in self.sections.get(target, []) if name.lower() in slug(d.name)]
+                secs = [d for d in self.sections_of(target) if name.lower() in slug(d.name)]
                 secs += [self.defs[i] for i in self._label_sections(name.lower(), target)]
                 if secs:
                     return secs, None, "anchor"
@@ -299,21 +461,21 @@ class Resolver:
             return [], target, "doc"
         if role == "ref":
             secs = [
-                self.defs[i] for p, line in self.labels.get(name, []) for i in self._label_sections(name, p)
+                self.defs[i] for p, line in self.labels_named(name) for i in self._label_sections(name, p)
             ]
             return secs, None, "label"
         if role in ROLE_KINDS:
-            objs = [d for d in self.doc_objects.get(name, []) if d.kind in ROLE_KINDS[role]]
+            objs = [d for d in self.doc_named(name) if d.kind in ROLE_KINDS[role]]
             return objs, None, "role"
         if role in CODE_ROLES or re.match(r"^[\w.]+$", name):
             last = re.split(r"\.|::", name)[-1]
             found = self._code_by_dotted(name, last)
-            objs = [d for d in self.doc_objects.get(name, []) if d.path != path]
+            objs = [d for d in self.doc_named(name) if d.path != path]
             return found + objs, None, "role"
         return [], None, ""
 
     def _code_by_dotted(self, target: str, name: str) -> list[Def]:
-        cands = self.code_any.get(name)
+        cands = self.named(name)
         if not cands:
             return []
         return dotted_filter(target, cands) if "." in target or "::" in target else cands
@@ -333,11 +495,11 @@ class Resolver:
     def _label_sections(self, label: str, path: str) -> list[int]:
         """The section a ``.. _label:`` line in ``path`` names (the one it opens)."""
         out = []
-        for p, line in self.labels.get(label, []):
+        for p, line in self.labels_named(label):
             if p != path:
                 continue
-            after = [d for d in self.sections.get(p, []) if d.start >= line - 1]
-            holding = [d for d in self.sections.get(p, []) if d.start <= line]
+            after = [d for d in self.sections_of(p) if d.start >= line - 1]
+            holding = [d for d in self.sections_of(p) if d.start <= line]
             pick = min(after, key=lambda d: d.start) if after else (holding[-1] if holding else None)
             if pick is not None:
                 out.append(pick.id)

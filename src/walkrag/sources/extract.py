@@ -51,7 +51,12 @@ def _extract(path: str, data: bytes, source_format: str, language: str) -> Docum
         else:
             fmt = lang = source_format
     elif source_format == "html":
-        fmt, lang, text = "markdown", "markdown", html_to_markdown(data)
+        page, _ = decode_text(data)
+        if _TEMPLATE_SYNTAX.search(page):
+            # A template is source code: its tags and variables are what people search for.
+            fmt, lang, text = "text", "html", page
+        else:
+            fmt, lang, text = "markdown", "markdown", html_to_markdown(page)
     elif source_format == "pdf":
         text, meta["pages"] = pdf_to_markdown(data)
         fmt, lang = "markdown", "markdown"
@@ -163,14 +168,16 @@ def sniff_markup(text: str) -> str:
 _NOISE_TAGS = "script style noscript nav header footer aside form iframe svg template button".split()
 
 
-def html_to_markdown(data: bytes) -> str:
-    """Convert HTML to Markdown, keeping the main content and dropping page chrome."""
+# Django/Jinja/Liquid/Handlebars/Go templates
+_TEMPLATE_SYNTAX = re.compile(r"\{%|\{\{|<%[=-]?\s")
+
+
+def html_to_markdown(page: str) -> str:
+    """Convert an HTML page to Markdown, keeping the main content and dropping page chrome."""
     from bs4 import BeautifulSoup
     from markdownify import MarkdownConverter
 
-    if b"\x00" in data and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ExtractionError("binary file (NUL bytes)")
-    soup = BeautifulSoup(data, "html.parser")
+    soup = BeautifulSoup(page, "html.parser")
     for tag in soup.find_all(_NOISE_TAGS):
         tag.decompose()
     for tag in soup.find_all(attrs={"role": ["navigation", "banner", "contentinfo"]}):

@@ -79,11 +79,13 @@ class LexicalIndex:
     def delete_all(self) -> None:
         self.writer.delete_all_documents()
 
-    def commit(self) -> None:
+    def commit(self, *, final: bool = True) -> None:
+        """Make added and deleted documents visible; ``final`` also ends the writer and its merges."""
         if self._writer is not None:
             self._writer.commit()
-            self._writer.wait_merging_threads()
-            self._writer = None
+            if final:
+                self._writer.wait_merging_threads()
+                self._writer = None
         self.index.reload()
 
     # -- reading --------------------------------------------------------------

@@ -13,6 +13,7 @@ import numpy as np
 
 from walkrag.records import Chunk, Definition, Skip
 from walkrag.store.schema import MIGRATIONS
+from walkrag.store.sqlite_base import connect, migrate, schema_version
 
 DB_NAME = "index.db"
 
@@ -30,28 +31,12 @@ class SQLiteStore:
         if not path.exists() and not create:
             raise StoreError(f"no index at {self.index_dir} (run `walkrag index PATH` first)")
         self.index_dir.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("PRAGMA busy_timeout=30000")
-        self.db.row_factory = sqlite3.Row
+        self.db = connect(path)
         # Migrations only add; an older index is upgraded in place when opened.
-        self.migrate()
+        migrate(self.db, MIGRATIONS, StoreError, "index")
 
-    # -- schema ---------------------------------------------------------------
     def schema_version(self) -> int:
-        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
-
-    def migrate(self) -> None:
-        version = self.schema_version()
-        if version > len(MIGRATIONS):
-            raise StoreError(f"index schema {version} is newer than this walkrag understands")
-        for number in range(version, len(MIGRATIONS)):
-            with self.transaction():
-                for statement in MIGRATIONS[number].split(";"):
-                    if statement.strip():
-                        self.db.execute(statement)
-                self.db.execute(f"PRAGMA user_version={number + 1}")
+        return schema_version(self.db)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -185,6 +170,33 @@ class SQLiteStore:
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         mat = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
         return ids, mat
+
+    def updated_chunk_vectors(
+        self, model: str, old_ids: np.ndarray, old_matrix: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The previous generation's vectors minus deleted chunks, plus the new ones: reads only what changed."""
+        live = np.fromiter((r[0] for r in self.db.execute("SELECT id FROM chunks ORDER BY id")), dtype=np.int64)
+        keep = np.isin(old_ids, live)
+        new_ids = np.setdiff1d(live, old_ids[keep], assume_unique=True)
+        rows = []
+        for start in range(0, len(new_ids), 500):
+            part = [int(i) for i in new_ids[start : start + 500]]
+            marks = ",".join("?" * len(part))
+            rows += self.db.execute(
+                f"SELECT c.id, e.vec FROM chunks c JOIN embeddings e ON e.view_hash=c.view_hash AND e.model=? "
+                f"WHERE c.id IN ({marks})",
+                (model, *part),
+            ).fetchall()
+        if not rows:
+            return old_ids[keep], old_matrix[keep]
+        add_ids = np.array([r[0] for r in rows], dtype=np.int64)
+        add = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
+        if keep.any() and add.shape[1] != old_matrix.shape[1]:
+            return self.chunk_vectors(model)
+        ids = np.concatenate([old_ids[keep], add_ids])
+        matrix = np.concatenate([old_matrix[keep], add]) if keep.any() else add
+        order = np.argsort(ids, kind="stable")
+        return ids[order], matrix[order]
 
     # -- reads ----------------------------------------------------------------
     def chunks_by_id(self, ids: Iterable[int]) -> dict[int, sqlite3.Row]:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from walkrag.store.sqlite_base import connect, migrate, schema_version
 from walkrag.traces.record import LLMCall, Trace, TraceEvidence
 from walkrag.traces.schema import MIGRATIONS
 
@@ -42,35 +43,12 @@ class TraceStore:
         if not self.path.exists() and not create:
             raise TraceError(f"no traces at {self.path} (run a search, ask or walk first)")
         self.index_dir.mkdir(parents=True, exist_ok=True)
-        fresh = not self.path.exists()
         self._lock = threading.RLock()
-        self.db = sqlite3.connect(self.path, timeout=busy_timeout_ms / 1000, isolation_level=None,
-                                  check_same_thread=False)
-        if fresh:
-            # Must be set before the first table exists; lets pruning give space back to the disk.
-            self.db.execute("PRAGMA auto_vacuum=INCREMENTAL")
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-        self.db.row_factory = sqlite3.Row
-        self.migrate()
+        self.db = connect(self.path, busy_timeout_s=busy_timeout_ms / 1000, incremental_vacuum=True)
+        migrate(self.db, MIGRATIONS, TraceError, "traces")
 
-    # -- schema ---------------------------------------------------------------
     def schema_version(self) -> int:
-        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
-
-    def migrate(self) -> None:
-        version = self.schema_version()
-        if version > len(MIGRATIONS):
-            raise TraceError(f"traces schema {version} is newer than this walkrag understands")
-        for number in range(version, len(MIGRATIONS)):
-            with self.transaction():
-                if self.schema_version() != number:  # another process migrated meanwhile
-                    continue
-                for statement in MIGRATIONS[number].split(";"):
-                    if statement.strip():
-                        self.db.execute(statement)
-                self.db.execute(f"PRAGMA user_version={number + 1}")
+        return schema_version(self.db)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
