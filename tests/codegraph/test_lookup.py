@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from walkrag.codegraph.lookup import lookup
@@ -40,36 +38,3 @@ def test_best_first_and_code_before_docs(db):
 
 def test_nothing_for_noise(db):
     assert lookup(db, "zzqxw", 10) == []
-
-
-def _synthetic(n: int) -> sqlite3.Connection:
-    db = sqlite3.connect(":memory:")
-    db.execute(
-        "CREATE TABLE definitions (id INTEGER PRIMARY KEY, path, name, qualified_name, kind, start_line, "
-        "end_line, language, signature, docstring)"
-    )
-    words = [
-        "get",
-        "set",
-        "user",
-        "token",
-        "cache",
-        "model",
-        "form",
-        "field",
-        "query",
-        "view",
-        "page",
-        "item",
-    ]
-    rows = []
-    for i in range(n):
-        a, b, c = words[i % 12], words[(i // 12) % 12], words[(i // 144) % 12]
-        name = f"{a}_{b}_{c}_{i}" if i % 2 else f"{a.title()}{b.title()}{c.title()}{i}"
-        rows.append(
-            (i + 1, f"pkg/m{i % 500}.py", name, f"C{i % 97}.{name}", "function", 1, 2, "python", None, None)
-        )
-    db.executemany("INSERT INTO definitions VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
-    return db
-
-

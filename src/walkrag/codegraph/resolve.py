@@ -118,7 +118,7 @@ DEF_COLUMNS = "d.id, d.path, d.name, d.qualified_name, d.kind, d.start_line, d.e
 MODULE_KINDS = frozenset({"module", "namespace"})
 
 
-def nest(defs: list[Def], spans: list[tuple[int, int, int]], by_id: dict[int, Def]) -> None:
+def nest(spans: list[tuple[int, int, int]], by_id: dict[int, Def]) -> None:
     """Mark class members and definitions local to a function, from span containment (one file)."""
     stack: list[tuple[int, Def]] = []
     for start, end, i in sorted(spans, key=lambda t: (t[0], -t[1])):
@@ -181,7 +181,7 @@ class Resolver:
             spans[d.path].append((row[5], row[6], d.id))
             self._index(d, module_defs)
         for sp in spans.values():
-            nest([], sp, self.defs)
+            nest(sp, self.defs)
         self._module_defs = module_defs
         self._module_index[""] = ModuleIndex(
             {p: lang for p, lang in self.files.items() if self.formats[p] == "code"}, module_defs

@@ -108,4 +108,14 @@ MIGRATIONS: list[str] = [
     """
     CREATE TABLE file_views (path TEXT PRIMARY KEY, view_hash TEXT NOT NULL);
     """,
+    # 4: incremental graph updates (walkrag.codegraph.build): what each changed file held before
+    # it changed (a journal emptied by the next graph update), the class/function nesting of every
+    # definition, and indexes to find references and definitions by name
+    """
+    CREATE TABLE graph_changes (id INTEGER PRIMARY KEY AUTOINCREMENT, path TEXT NOT NULL, state TEXT NOT NULL);
+    CREATE TABLE def_nesting (def_id INTEGER PRIMARY KEY, member INTEGER NOT NULL, private INTEGER NOT NULL);
+    CREATE INDEX refs_kind_name ON refs(kind, name);
+    CREATE INDEX definitions_qname ON definitions(qualified_name);
+    CREATE INDEX definitions_modules ON definitions(kind) WHERE kind IN ('module', 'namespace');
+    """,
 ]
