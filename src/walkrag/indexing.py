@@ -262,7 +262,7 @@ def _run(root: Path, store: SQLiteStore, settings: Settings, stats: IndexStats, 
 
     # -- code graph: link references across files and rank, once per run that changed files --
     with phase("graph"), store.transaction():
-        codegraph.finish(store.db)
+        codegraph.finish(store.db, changed_paths)
     with phase("lexical"):
         lexical.commit()
         if repair:

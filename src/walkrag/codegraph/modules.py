@@ -62,44 +62,20 @@ class ModuleIndex:
         self.by_path: dict[tuple[str, str], list[str]] = defaultdict(list)
         self.by_dir: dict[tuple[str, str], list[str]] = defaultdict(list)
         for path, language in files.items():
-            for table, key in self._keys(path, language):
-                table[key].append(path)
-
-    def _keys(self, path: str, language: str) -> list[tuple[dict, tuple[str, str]]]:
-        fam = family(language)
-        if self.families is not None and fam not in self.families:
-            return []
-        out: list[tuple[dict, tuple[str, str]]] = []
-        parts = _stem(path).split("/")
-        full = path.split("/")
-        for k in range(len(parts)):
-            out.append((self.by_stem, (fam, "/".join(parts[k:]))))
-            out.append((self.by_path, (fam, "/".join(full[k:]))))
-        if parts[-1] in _INDEX_STEMS and len(parts) > 1:
-            for k in range(len(parts) - 1):
-                out.append((self.by_stem, (fam, "/".join(parts[k:-1]))))
-        folder = parts[:-1]
-        for k in range(len(folder)):
-            out.append((self.by_dir, (fam, "/".join(folder[k:]))))
-        return out
-
-    def add(self, path: str, language: str) -> None:
-        """Index one more file (as if it had been there when the index was built)."""
-        self.files[path] = language
-        for table, key in self._keys(path, language):
-            table[key].append(path)
-
-    def remove(self, path: str) -> None:
-        """Forget one file (lookups answer as if it had never been indexed)."""
-        language = self.files.pop(path, None)
-        if language is None:
-            return
-        for table, key in self._keys(path, language):
-            hits = table.get(key)
-            if hits and path in hits:
-                hits.remove(path)
-                if not hits:
-                    del table[key]
+            fam = family(language)
+            if families is not None and fam not in families:
+                continue
+            parts = _stem(path).split("/")
+            full = path.split("/")
+            for k in range(len(parts)):
+                self.by_stem[(fam, "/".join(parts[k:]))].append(path)
+                self.by_path[(fam, "/".join(full[k:]))].append(path)
+            if parts[-1] in _INDEX_STEMS and len(parts) > 1:
+                for k in range(len(parts) - 1):
+                    self.by_stem[(fam, "/".join(parts[k:-1]))].append(path)
+            folder = parts[:-1]
+            for k in range(len(folder)):
+                self.by_dir[(fam, "/".join(folder[k:]))].append(path)
 
     def resolve(self, spec: str, importer: str, language: str) -> list[str]:
         """Indexed files that ``spec``, imported from ``importer``, names (closest first)."""

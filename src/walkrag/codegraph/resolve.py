@@ -74,6 +74,7 @@ ROLE_KINDS = {
 }
 
 Edge = tuple  # (ref_id, src_path, src_def, src_line, dst_path, dst_def, kind, confidence, how)
+Targets = tuple[list[str], list[str]]  # an import's files, and the submodule files it may name
 
 
 @dataclass(slots=True)
@@ -132,6 +133,41 @@ def nest(spans: list[tuple[int, int, int]], by_id: dict[int, Def]) -> None:
         stack.append((end, d))
 
 
+def resolve_import(index: ModuleIndex, path: str, language: str, name: str, module: str) -> Targets:
+    """The files one import of ``path`` names, and (Python, Rust) the submodule ``name`` may be."""
+    targets = index.resolve(module, path, language)
+    sub: list[str] = []
+    if name and language in {"python", "rust"}:
+        sub = index.resolve(
+            f"{module}.{name}" if language == "python" else f"{module}/{name}", path, language
+        )
+        if sub:
+            targets = targets or sub
+    return targets, sub
+
+
+def pack_targets(targets: list[str]) -> str:
+    """A list of paths as stored in ``import_targets`` (NUL-separated: no path holds a NUL)."""
+    return "\0".join(targets)
+
+
+def unpack_targets(targets: str, sub: str) -> Targets:
+    return (targets.split("\0") if targets else []), (sub.split("\0") if sub else [])
+
+
+def apply_import(
+    b: Bindings, name: str, module: str, alias: str | None, targets: list[str], sub: list[str]
+) -> None:
+    """What one resolved import binds in its file."""
+    if name:
+        if sub:
+            b.modules[alias or name] = sub
+        b.names[alias or name] = (name, targets)
+    else:
+        b.modules[alias or local_name(module)] = targets
+    b.files.update(targets)
+
+
 def _dotted_stem(path: str) -> str:
     return posixpath.splitext(path)[0].replace("/", ".").removesuffix(".__init__")
 
@@ -172,6 +208,13 @@ class Resolver:
         self._sections_loaded: set[str] = set()
         self._labels_loaded: set[str] = set()
         self._bound: set[str] = set()
+        self._aliases: frozenset[str] | None = None
+        self._import_rows: dict[str, list[tuple]] = {}
+        self._preloaded = False
+        self._preloaded_paths: frozenset[str] = frozenset()
+        self.import_results: dict[int, Targets] = {}  # imports resolved here (not replayed), by ref id
+        self.fresh: set[str] = set()  # files whose stored import targets may be stale
+        self.reuse: dict[str, dict[tuple[str, str], Targets]] = {}  # path -> (name, module) -> targets
         if lazy:
             return
         module_defs: dict[tuple[str, str], list[str]] = defaultdict(list)
@@ -292,23 +335,41 @@ class Resolver:
             ]
         return self.labels.get(name, [])
 
-    def binding(self, path: str, out: list[Edge] | None = None, emit: set[int] | None = None) -> Bindings | None:
-        """The names and modules ``path`` imports (lazily: resolving its imports on first use).
+    _IMPORT_ROWS = (
+        "SELECT r.path, r.id, r.name, r.module, r.alias, r.start_line, t.targets, t.sub FROM refs r "
+        "LEFT JOIN import_targets t ON t.ref_id = r.id WHERE r.kind = 'import' AND "
+    )
+
+    def preload(self, table: str) -> None:
+        """Read the stored imports of the files listed in a temporary table at once (lazy mode)."""
+        rows: dict[str, list[tuple]] = defaultdict(list)
+        for row in self.db.execute(self._IMPORT_ROWS + f"r.path IN (SELECT v FROM {table}) ORDER BY r.id"):  # noqa: S608
+            rows[row[0]].append(row[1:])
+        self._import_rows = dict(rows)
+        self._preloaded = True
+        self._preloaded_paths = frozenset(v for (v,) in self.db.execute(f"SELECT v FROM {table}"))  # noqa: S608
+
+    def binding(
+        self, path: str, out: list[Edge] | None = None, emit: set[int] | None = None
+    ) -> Bindings | None:
+        """The names and modules ``path`` imports (lazily: replaying its stored imports on first use).
 
         Edges of the imports whose ids are in ``emit`` go to ``out``.
         """
         if self.lazy and path not in self._bound:
             self._bound.add(path)
             sink: list[Edge] = []
-            rows = self.db.execute(
-                "SELECT id, name, module, alias, start_line FROM refs WHERE path = ? AND kind = 'import' ORDER BY id",
-                (path,),
-            ).fetchall()
-            for ref_id, name, module, alias, line in rows:
-                if out is not None and emit is not None and ref_id in emit:
-                    self.add_import(ref_id, path, name, module or "", alias, line, out)
-                else:
-                    self.add_import(ref_id, path, name, module or "", alias, line, sink)
+            trust = path not in self.fresh
+            rows = self._import_rows.pop(path, None)
+            if rows is None and not (self._preloaded and path in self._preloaded_paths):
+                rows = [
+                    row[1:]
+                    for row in self.db.execute(self._IMPORT_ROWS + "r.path = ? ORDER BY r.id", (path,))
+                ]
+            for ref_id, name, module, alias, line, targets, sub in rows or ():
+                stored = unpack_targets(targets, sub) if trust and targets is not None else None
+                to = out if out is not None and emit is not None and ref_id in emit else sink
+                self.add_import(ref_id, path, name, module or "", alias, line, to, stored)
         return self.bindings.get(path)
 
     def modules(self, language: str) -> ModuleIndex:
@@ -330,6 +391,17 @@ class Resolver:
             index = self._module_index[fam] = ModuleIndex(code_files, self._module_defs, frozenset({fam}))
         return index
 
+    def aliases(self) -> frozenset[str]:
+        """Every name an import binds under another name (``import a as b`` -> ``b``)."""
+        if self._aliases is None:
+            self._aliases = frozenset(
+                a
+                for (a,) in self.db.execute(
+                    "SELECT DISTINCT alias FROM refs WHERE kind='import' AND alias IS NOT NULL"
+                )
+            )
+        return self._aliases
+
     @property
     def doc_stems(self) -> dict[str, str]:
         """Every tail of a file's path without extension -> the file (shortest, then first by name)."""
@@ -343,27 +415,24 @@ class Resolver:
 
     # -- imports ------------------------------------------------------------------------
     def add_import(
-        self, ref_id: int, path: str, name: str, module: str, alias: str | None, line: int, out: list[Edge]
+        self,
+        ref_id: int,
+        path: str,
+        name: str,
+        module: str,
+        alias: str | None,
+        line: int,
+        out: list[Edge],
+        stored: Targets | None = None,
     ) -> None:
         language = self.files.get(path, "")
-        index = self.modules(language)
-        targets = index.resolve(module, path, language)
-        b = self.bindings[path]
-        if name:
-            sub = (
-                index.resolve(
-                    f"{module}.{name}" if language == "python" else f"{module}/{name}", path, language
-                )
-                if language in {"python", "rust"}
-                else []
-            )
-            if sub:
-                b.modules[alias or name] = sub
-                targets = targets or sub
-            b.names[alias or name] = (name, targets)
-        else:
-            b.modules[alias or local_name(module)] = targets
-        b.files.update(targets)
+        if stored is None:
+            stored = self.reuse.get(path, {}).get((name, module))
+            if stored is None:
+                stored = resolve_import(self.modules(language), path, language, name, module)
+            self.import_results[ref_id] = stored
+        targets, sub = stored
+        apply_import(self.bindings[path], name, module, alias, targets, sub)
         for t in targets:
             if t != path:
                 conf = 1.0 / len(targets)
@@ -376,6 +445,8 @@ class Resolver:
         hit = [d for d in pool if d.path in files]
         if hit or depth == 0:
             return hit
+        if not pool and self.lazy and name not in self.aliases():
+            return []  # re-exports keep the name: none of them can reach a definition
         for f in files:
             b = self.binding(f)
             if b is None:

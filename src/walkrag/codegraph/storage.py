@@ -4,10 +4,17 @@ References are per file and replaced with the file. Resolved edges, the file
 graph and centrality span files: a file's removal deletes every row that
 starts or ends in it at once (no dangling edge), and marks the graph dirty so
 the end of the run resolves again (:func:`walkrag.codegraph.build.finish`).
+
+Before it deletes them, a removal journals what the file held (``graph_changes``):
+its format, the names it defined, imported (and the files each import named) and
+labelled, its centrality, and the
+references elsewhere that lost an edge into it. The next :func:`finish` re-resolves
+from that only what the change can reach, then empties the journal.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 from walkrag.codegraph.docs import extract_doc_refs
@@ -27,10 +34,56 @@ def mark_dirty(db: sqlite3.Connection) -> None:
     db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, '1')", (DIRTY_KEY,))
 
 
+def has_journal(db: sqlite3.Connection) -> bool:
+    row = db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='graph_changes'").fetchone()
+    return row is not None
+
+
+def _journal(db: sqlite3.Connection, path: str) -> None:
+    """Record what ``path`` holds in the graph, before its rows go (see :mod:`walkrag.codegraph.build`)."""
+    row = db.execute("SELECT format, language FROM files WHERE path=?", (path,)).fetchone()
+    state: dict = {"file": list(row) if row else None}
+    if row is not None:
+        state["defs"] = [
+            list(r)
+            for r in db.execute(
+                "SELECT d.name, d.qualified_name, d.kind, d.language, c.score FROM definitions d "
+                "LEFT JOIN centrality c ON c.def_id = d.id WHERE d.path=? ORDER BY d.id",
+                (path,),
+            )
+        ]
+        state["imports"] = [
+            list(r)
+            for r in db.execute(
+                "SELECT r.name, r.module, r.alias, t.targets, t.sub FROM refs r "
+                "LEFT JOIN import_targets t ON t.ref_id = r.id WHERE r.path=? AND r.kind='import' ORDER BY r.id",
+                (path,),
+            )
+        ]
+        state["labels"] = [
+            r[0] for r in db.execute("SELECT DISTINCT name FROM refs WHERE path=? AND kind='label'", (path,))
+        ]
+        state["lost"] = [
+            r[0]
+            for r in db.execute(
+                "SELECT DISTINCT ref_id FROM edges WHERE dst_path=? AND src_path!=? AND ref_id IS NOT NULL",
+                (path, path),
+            )
+        ]
+        score = db.execute("SELECT score FROM file_centrality WHERE path=?", (path,)).fetchone()
+        state["score"] = score[0] if score else None
+    db.execute("INSERT INTO graph_changes(path, state) VALUES (?, ?)", (path, json.dumps(state)))
+
+
 def delete_file_rows(db: sqlite3.Connection, path: str) -> None:
-    """Remove every graph row that starts or ends in ``path``."""
+    """Remove every graph row that starts or ends in ``path`` (journalling what it held)."""
     if not has_graph(db):
         return
+    if has_journal(db):
+        _journal(db, path)
+        db.execute(
+            "DELETE FROM def_nesting WHERE def_id IN (SELECT id FROM definitions WHERE path=?)", (path,)
+        )
     db.execute("DELETE FROM refs WHERE path=?", (path,))
     db.execute("DELETE FROM edges WHERE src_path=? OR dst_path=?", (path, path))
     db.execute("DELETE FROM file_edges WHERE src=? OR dst=?", (path, path))

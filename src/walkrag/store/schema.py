@@ -118,4 +118,10 @@ MIGRATIONS: list[str] = [
     CREATE INDEX definitions_qname ON definitions(qualified_name);
     CREATE INDEX definitions_modules ON definitions(kind) WHERE kind IN ('module', 'namespace');
     """,
+    # 5: the files each import named when last resolved, so an incremental graph update replays
+    # imports instead of resolving them again; the next update resolves everything once to fill it
+    """
+    CREATE TABLE import_targets (ref_id INTEGER PRIMARY KEY, targets TEXT NOT NULL, sub TEXT NOT NULL);
+    DELETE FROM meta WHERE key = 'graph_incremental';
+    """,
 ]
