@@ -183,3 +183,40 @@ def test_search_while_indexing_sees_consistent_results(tmp_path):
         reader = walkrag.open(index_dir=index_dir)
     assert proc.wait() == 0
     assert checks > 0
+
+
+def test_incremental_vectors_match_a_full_rebuild(corpus, tmp_path):
+    import numpy as np
+
+    from walkrag.retrieval.fileviews import file_vectors_path
+    from walkrag.store.vectors import VectorIndex
+
+    idx, _ = build(corpus)
+    cart = corpus / "shop" / "cart.py"
+    cart.write_text(cart.read_text() + "\n\ndef shipping_cost(weight_kg):\n    return 5 + weight_kg\n")
+    (corpus / "web" / "checkout.js").unlink()
+    (corpus / "docs" / "notes.md").write_text("# Notes\n\nShipping is charged by weight.\n")
+    idx, stats = build(corpus)
+    assert stats.timings.get("file_views") is not None
+    fresh = walkrag.open(corpus, index_dir=tmp_path / "fresh")
+    fresh.update()
+
+    def contents(index):
+        store = index.store
+        generation = store.get_meta("vectors_generation")
+        chunks = VectorIndex.load(store.index_dir, generation)
+        by_span = {}
+        for cid, vec in zip(chunks.ids, chunks.matrix, strict=True):
+            row = store.db.execute("SELECT path, start_line FROM chunks WHERE id=?", (int(cid),)).fetchone()
+            by_span[(row[0], row[1])] = vec
+        files = np.load(file_vectors_path(store.index_dir, generation), allow_pickle=True)
+        return by_span, dict(zip([str(p) for p in files["paths"]], files["matrix"], strict=True))
+
+    inc_chunks, inc_files = contents(idx)
+    full_chunks, full_files = contents(fresh)
+    assert inc_chunks.keys() == full_chunks.keys() and inc_files.keys() == full_files.keys()
+    assert "web/checkout.js" not in inc_files and "docs/notes.md" in inc_files
+    for key in full_chunks:
+        assert np.allclose(inc_chunks[key], full_chunks[key], atol=1e-5)
+    for key in full_files:
+        assert np.allclose(inc_files[key], full_files[key], atol=1e-4)

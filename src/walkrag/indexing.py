@@ -278,8 +278,8 @@ def _run(root: Path, store: SQLiteStore, settings: Settings, stats: IndexStats, 
 def _update_vectors(store, settings, embedder, stats, phase, changed_paths: set[str], *, rebuild: bool) -> None:
     """Refresh the derived vector files: incrementally from the last generation when it is there."""
     old_generation = store.get_meta("vectors_generation")
-    file_model = "none"
     file_embedder = None
+    file_model = "none"
     if settings.file_embedder != "none":
         file_embedder = load_embedder(settings.file_embedder, settings.embed_base_url, settings.embed_api_key)
         file_model = file_embedder.model_id
@@ -297,8 +297,15 @@ def _update_vectors(store, settings, embedder, stats, phase, changed_paths: set[
             ids, matrix = store.chunk_vectors(embedder.model_id)
         VectorIndex.write(store.index_dir, generation, ids, matrix)
     if file_embedder is not None:
+        incremental = previous is not None and same_files
         with phase("file_views"):
-            stats.file_views_embedded = update_file_vectors(store, file_embedder, generation)
+            stats.file_views_embedded = update_file_vectors(
+                store,
+                file_embedder,
+                generation,
+                changed=changed_paths if incremental else None,
+                previous=old_generation if incremental else None,
+            )
     with store.transaction():
         store.set_meta("file_embedder", file_model)
         store.set_meta("vectors_generation", generation)

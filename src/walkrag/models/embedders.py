@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -72,21 +72,32 @@ class MiniLMOnnx:
     dim = 384
 
     def __init__(self, max_tokens: int = 256, batch_size: int = 32, threads: int | None = None):
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
-
-        onnx, tok = _minilm_files()
+        self.files = _minilm_files()
+        self.max_tokens = max_tokens
         self.model_id = f"all-MiniLM-L6-v2-int8@{max_tokens}"
         # Characters of chunk body worth sending: about five per word piece of code.
         self.view_chars = max_tokens * 5
-        self.tokenizer = Tokenizer.from_file(str(tok))
-        self.tokenizer.enable_truncation(max_tokens)
-        self.tokenizer.enable_padding()
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
-        opts.log_severity_level = 3
-        self.session = ort.InferenceSession(str(onnx), opts, providers=["CPUExecutionProvider"])
         self.batch_size = batch_size
+        self.threads = threads or min(4, os.cpu_count() or 1)
+
+    # The model loads on first use: an index run with nothing new to embed never pays for it.
+    @cached_property
+    def tokenizer(self):
+        from tokenizers import Tokenizer
+
+        tokenizer = Tokenizer.from_file(str(self.files[1]))
+        tokenizer.enable_truncation(self.max_tokens)
+        tokenizer.enable_padding()
+        return tokenizer
+
+    @cached_property
+    def session(self):
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = self.threads
+        opts.log_severity_level = 3
+        return ort.InferenceSession(str(self.files[0]), opts, providers=["CPUExecutionProvider"])
 
     def hidden_states(self, encodings) -> tuple[np.ndarray, np.ndarray]:
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
@@ -141,36 +152,44 @@ class StaticMiniLM:
     """Static word-piece embeddings distilled from all-MiniLM-L6-v2; cached on disk."""
 
     def __init__(self, pca_dims: int = 256, max_tokens: int = 512):
-        from tokenizers import Tokenizer
-
-        onnx, tok = _minilm_files()
+        onnx, self.tokenizer_file = _minilm_files()
         digest = hashlib.sha256(f"{onnx.stat().st_size}:{pca_dims}:v1".encode()).hexdigest()[:12]
         self.model_id = f"static-minilm-{pca_dims}-{digest}"
+        self.pca_dims = pca_dims
+        self.dim = pca_dims
+        self.max_tokens = max_tokens
+        self.view_chars = 1500
+
+    @cached_property
+    def _tables(self) -> tuple[np.ndarray, np.ndarray]:
         path = _cache_dir() / f"{self.model_id}.npz"
         if path.is_file():
             data = np.load(path)
-            self.table, self.weights = data["table"], data["weights"]
-        else:
-            self.table, self.weights = distill_static_table(pca_dims)
-            tmp = path.with_name(path.name + f".{os.getpid()}.tmp.npz")
-            np.savez(tmp, table=self.table, weights=self.weights)
-            os.replace(tmp, path)
-        self.dim = self.table.shape[1]
-        self.view_chars = 1500
-        self.tokenizer = Tokenizer.from_file(str(tok))
-        self.tokenizer.no_padding()
-        self.tokenizer.enable_truncation(max_tokens)
-        vocab = self.tokenizer.get_vocab()
-        self.skip = np.array([vocab[t] for t in ("[CLS]", "[SEP]", "[PAD]")], dtype=np.int64)
+            return data["table"], data["weights"]
+        table, weights = distill_static_table(self.pca_dims)
+        tmp = path.with_name(path.name + f".{os.getpid()}.tmp.npz")
+        np.savez(tmp, table=table, weights=weights)
+        os.replace(tmp, path)
+        return table, weights
+
+    @cached_property
+    def tokenizer(self):
+        from tokenizers import Tokenizer
+
+        tokenizer = Tokenizer.from_file(str(self.tokenizer_file))
+        tokenizer.no_padding()
+        tokenizer.enable_truncation(self.max_tokens)
+        return tokenizer
 
     def embed(self, texts: list[str]) -> np.ndarray:
+        table, weights = self._tables
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for i, enc in enumerate(self.tokenizer.encode_batch(texts, add_special_tokens=False)):
             ids = np.asarray(enc.ids, dtype=np.int64)
             if ids.size == 0:
                 continue
-            w = self.weights[ids]
-            out[i] = (self.table[ids] * w[:, None]).sum(0) / max(float(w.sum()), 1e-9)
+            w = weights[ids]
+            out[i] = (table[ids] * w[:, None]).sum(0) / max(float(w.sum()), 1e-9)
         return _normalise(out)
 
 

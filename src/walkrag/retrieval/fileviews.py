@@ -28,25 +28,35 @@ def _words(name: str) -> str:
     return " ".join(split_identifier(name)) or name
 
 
-def build_views(store: SQLiteStore) -> dict[str, str]:
-    """path -> the text that stands for the file in file-level retrieval."""
+def _where_paths(paths: list[str] | None) -> tuple[str, tuple]:
+    if paths is None:
+        return "", ()
+    return f" WHERE path IN ({','.join('?' * len(paths))})", tuple(paths)
+
+
+def build_views(store: SQLiteStore, paths: list[str] | None = None) -> dict[str, str]:
+    """path -> the text that stands for the file in file-level retrieval (all files, or ``paths``)."""
     names: dict[str, list[str]] = defaultdict(list)
     headings: dict[str, list[str]] = defaultdict(list)
     docs: dict[str, str] = {}
+    where, args = _where_paths(paths)
     for path, name, kind, doc in store.db.execute(
-        "SELECT path, name, kind, docstring FROM definitions ORDER BY path, start_line"
+        f"SELECT path, name, kind, docstring FROM definitions{where} ORDER BY path, start_line", args
     ):
         bucket = headings if kind in KINDS_SKIPPED else names
         if len(bucket[path]) < MAX_NAMES:
             bucket[path].append(name if kind in KINDS_SKIPPED else _words(name))
         if doc and path not in docs:
             docs[path] = doc.split("\n\n")[0][:300]
+    chunk_where = where.replace(" WHERE", " AND") if where else ""
     for path, doc in store.db.execute(
         "SELECT path, docstring FROM chunks WHERE kind IN ('module', 'preamble') AND docstring IS NOT NULL"
+        + chunk_where,
+        args,
     ):
         docs.setdefault(path, doc.split("\n\n")[0][:300])
     views = {}
-    for (path,) in store.db.execute("SELECT path FROM files ORDER BY path"):
+    for (path,) in store.db.execute(f"SELECT path FROM files{where} ORDER BY path", args):
         stem = path.rsplit(".", 1)[0]
         parts = [" / ".join(_words(p) for p in stem.split("/"))]
         if docs.get(path):
@@ -62,11 +72,30 @@ def _hash(view: str) -> str:
     return hashlib.blake2b(view.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
-def update_file_vectors(store: SQLiteStore, embedder: Embedder, generation: str, batch: int = 64) -> int:
-    """Embed the views that changed; write ``file-vectors-<generation>.npz``; return how many were embedded."""
-    views = build_views(store)
+def update_file_vectors(
+    store: SQLiteStore,
+    embedder: Embedder,
+    generation: str,
+    changed: set[str] | None = None,
+    previous: str | None = None,
+    batch: int = 64,
+) -> int:
+    """Write ``file-vectors-<generation>.npz``; return how many views were embedded.
+
+    With the ``previous`` generation and the ``changed`` paths, only those files'
+    views are rebuilt; otherwise every file's. Views are embedded only when their
+    text is new (cached by hash and model).
+    """
+    old = _load(store.index_dir, previous) if previous and changed is not None else None
+    if old is not None:
+        live = {r[0] for r in store.db.execute("SELECT path FROM files")}
+        rebuild = sorted(p for p in changed if p in live)
+        views = build_views(store, rebuild) if rebuild else {}
+        kept = {p: v for p, v in zip(old[0], old[1], strict=True) if p in live and p not in views}
+    else:
+        views, kept = build_views(store), {}
     hashes = {path: _hash(v) for path, v in views.items()}
-    cached = store.cached_vectors(list(set(hashes.values())), embedder.model_id)
+    cached = store.cached_vectors(sorted(set(hashes.values())), embedder.model_id)
     missing = sorted({h for h in hashes.values() if h not in cached})
     by_hash = {hashes[p]: v for p, v in views.items()}
     fresh = {}
@@ -75,24 +104,37 @@ def update_file_vectors(store: SQLiteStore, embedder: Embedder, generation: str,
         fresh.update(zip(part, embedder.embed([by_hash[h] for h in part]), strict=True))
     with store.transaction():
         store.put_vectors(fresh, embedder.model_id)
-        store.db.execute("DELETE FROM file_views")
-        store.db.executemany("INSERT INTO file_views(path, view_hash) VALUES (?, ?)", list(hashes.items()))
+        if old is None:
+            store.db.execute("DELETE FROM file_views")
+        else:
+            store.db.execute("DELETE FROM file_views WHERE path NOT IN (SELECT path FROM files)")
+        store.db.executemany("INSERT OR REPLACE INTO file_views(path, view_hash) VALUES (?, ?)", list(hashes.items()))
         store.db.execute(
-            "DELETE FROM embeddings WHERE model=? AND view_hash NOT IN (SELECT view_hash FROM file_views)",
+            "DELETE FROM embeddings WHERE model=? AND view_hash NOT IN (SELECT view_hash FROM file_views)"
+            " AND view_hash NOT IN (SELECT view_hash FROM chunks)",
             (embedder.model_id,),
         )
     vectors = {**cached, **fresh}
-    paths = sorted(hashes)
-    dim = len(next(iter(vectors.values()))) if vectors else 0
-    matrix = np.array([vectors[hashes[p]] for p in paths], dtype=np.float32).reshape(len(paths), dim)
+    rows = {**kept, **{p: vectors[h] for p, h in hashes.items()}}
+    paths = sorted(rows)
+    dim = len(next(iter(rows.values()))) if rows else 0
+    matrix = np.array([rows[p] for p in paths], dtype=np.float32).reshape(len(paths), dim)
     target = file_vectors_path(store.index_dir, generation)
     tmp = target.with_name(target.stem + ".tmp.npz")
     np.savez(tmp, paths=np.array(paths, dtype=object), matrix=matrix)
     tmp.replace(target)
-    for old in Path(store.index_dir).glob("file-vectors-*.npz"):
-        if old != target:
-            old.unlink(missing_ok=True)
+    for stale in Path(store.index_dir).glob("file-vectors-*.npz"):
+        if stale != target:
+            stale.unlink(missing_ok=True)
     return len(fresh)
+
+
+def _load(index_dir: Path, generation: str) -> tuple[list[str], np.ndarray] | None:
+    path = file_vectors_path(index_dir, generation)
+    if not path.is_file():
+        return None
+    data = np.load(path, allow_pickle=True)
+    return [str(p) for p in data["paths"]], data["matrix"]
 
 
 def file_vectors_path(index_dir: Path, generation: str) -> Path:
