@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import fnmatch
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,8 +71,13 @@ def _load_spec(directory: str) -> pathspec.PathSpec | None:
     return pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
 
 
-def _matches_any(name: str, patterns) -> bool:
-    return any(fnmatch.fnmatch(name, p) for p in patterns)
+def _name_matcher(patterns) -> re.Pattern:
+    """One compiled regex for a group of shell-style file name patterns."""
+    return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns))
+
+
+_IS_SECRET = _name_matcher(SECRET_PATTERNS)
+_IS_MINIFIED = _name_matcher(MINIFIED_PATTERNS)
 
 
 def _is_venv(path: str) -> bool:
@@ -142,10 +148,10 @@ def discover(
             if name in LOCK_FILES:
                 skipped.append(Skip(rel, "lock file"))
                 continue
-            if not include_secrets and _matches_any(name, SECRET_PATTERNS):
+            if not include_secrets and _IS_SECRET.match(name):
                 skipped.append(Skip(rel, "likely secret (not indexed by default)"))
                 continue
-            if _matches_any(name, MINIFIED_PATTERNS):
+            if _IS_MINIFIED.match(name):
                 skipped.append(Skip(rel, "minified or generated bundle"))
                 continue
             if os.path.splitext(name)[1].lower() in BINARY_EXTENSIONS:

@@ -24,14 +24,18 @@ class VectorIndex:
 
     @staticmethod
     def file_for(index_dir: Path, generation: str) -> Path:
-        return Path(index_dir) / f"vectors-{generation}.npz"
+        """The matrix file; the chunk ids sit beside it in ``.ids.npy``."""
+        return Path(index_dir) / f"vectors-{generation}.npy"
 
     @classmethod
     def write(cls, index_dir: Path, generation: str, ids: np.ndarray, matrix: np.ndarray) -> None:
         path = cls.file_for(index_dir, generation)
-        tmp = path.with_name(path.stem + ".tmp.npz")
-        np.savez(tmp, ids=ids, matrix=matrix)
-        os.replace(tmp, path)
+        # Plain .npy files: written in one pass, read back memory-mapped.
+        for target, array in ((path.with_suffix(".ids.npy"), ids), (path, matrix)):
+            tmp = target.with_name(target.name + ".tmp")
+            with open(tmp, "wb") as fh:
+                np.save(fh, np.ascontiguousarray(array))
+            os.replace(tmp, target)
         if len(ids) >= HNSW_THRESHOLD:
             from usearch.index import Index
 
@@ -45,16 +49,17 @@ class VectorIndex:
     @classmethod
     def load(cls, index_dir: Path, generation: str) -> VectorIndex | None:
         path = cls.file_for(index_dir, generation)
-        if not path.is_file():
+        ids_path = path.with_suffix(".ids.npy")
+        if not (path.is_file() and ids_path.is_file()):
             return None
-        data = np.load(path)
+        ids, matrix = np.load(ids_path), np.load(path, mmap_mode="r")
         hnsw = None
         hpath = path.with_suffix(".usearch")
         if hpath.is_file():
             from usearch.index import Index
 
             hnsw = Index.restore(str(hpath), view=True)
-        return cls(data["ids"], data["matrix"], hnsw)
+        return cls(ids, matrix, hnsw)
 
     def __len__(self) -> int:
         return len(self.ids)
