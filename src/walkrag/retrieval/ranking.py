@@ -94,7 +94,7 @@ def rank_hits(
                 h.why["secondary_path"] = factor
             h.score = (h.score + siblings + name + about) * factor
     hits.sort(key=lambda h: (-h.score, h.path, h.start_line))
-    return merge_overlaps(hits)
+    return hits
 
 
 def merge_overlaps(hits: list) -> list:

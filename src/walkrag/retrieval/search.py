@@ -13,6 +13,7 @@ from walkrag.models.embedders import Embedder, embed_query
 from walkrag.retrieval.fileviews import FileDense, file_vectors_path
 from walkrag.retrieval.paths import PathIndex
 from walkrag.retrieval.query import QueryAnalysis, analyze
+from walkrag.retrieval.ranking import merge_overlaps
 from walkrag.store.lexical import LexicalIndex
 from walkrag.store.sqlite import SQLiteStore
 from walkrag.store.vectors import VectorIndex
@@ -132,7 +133,7 @@ class Searcher:
         if not fused:
             self.last_ms = (time.perf_counter() - t0) * 1000
             return []
-        rows = self.store.chunks_by_id(fused)
+        rows = self.store.chunks_by_id(fused, with_text=False)
         hits: list[Hit] = []
         for cid, (score, why) in fused.items():
             row = rows.get(cid)
@@ -142,7 +143,7 @@ class Searcher:
                 Hit(
                     path=row["path"], start_line=row["start_line"], end_line=row["end_line"], score=score,
                     kind=row["kind"], language=row["language"], symbol=row["symbol"], header=row["header"],
-                    text=row["text"], chunk_id=cid, why=why,
+                    text="", chunk_id=cid, why=why,
                 )
             )
         if opts.rank:
@@ -155,6 +156,13 @@ class Searcher:
             hits = rank_hits(hits, q, path_scores, file_scores)
         else:
             hits.sort(key=lambda h: (-h.score, h.path, h.start_line))
+        # Text is read only for what can still make the cut; then touching spans merge.
+        hits = hits[: k * 3 + 10]
+        texts = self.store.chunk_texts(h.chunk_id for h in hits)
+        for h in hits:
+            h.text = texts.get(h.chunk_id, "")
+        if opts.rank:
+            hits = merge_overlaps(hits)
         if opts.expand:
             from walkrag.retrieval.expand import expand
 

@@ -8,6 +8,7 @@ and ``HTTPPort`` find it.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _WORD = re.compile(r"[A-Za-z0-9_]+")
 # Boundaries inside identifiers: fooBar, FOOBar, foo2bar are split here.
@@ -24,11 +25,16 @@ STOPWORDS = frozenset(
 
 def split_identifier(word: str) -> list[str]:
     """``getUserName`` -> ``[get, user, name]``; ``snake_case_name`` -> ``[snake, case, name]``."""
+    return list(_split_cached(word))
+
+
+@lru_cache(maxsize=65536)
+def _split_cached(word: str) -> tuple[str, ...]:
     parts: list[str] = []
     for piece in word.split("_"):
         if piece:
             parts.extend(m.group(0).lower() for m in _CAMEL.finditer(piece))
-    return parts
+    return tuple(parts)
 
 
 def code_tokens(text: str) -> list[str]:

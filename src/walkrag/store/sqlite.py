@@ -199,15 +199,22 @@ class SQLiteStore:
         return ids[order], matrix[order]
 
     # -- reads ----------------------------------------------------------------
-    def chunks_by_id(self, ids: Iterable[int]) -> dict[int, sqlite3.Row]:
+    def chunks_by_id(self, ids: Iterable[int], *, with_text: bool = True) -> dict[int, sqlite3.Row]:
+        """Chunk rows by id; without text when only the ranking needs them."""
         ids = list(ids)
+        cols = "*" if with_text else "id, path, start_line, end_line, kind, language, symbol, header"
         out: dict[int, sqlite3.Row] = {}
         for start in range(0, len(ids), 500):
             part = ids[start : start + 500]
             marks = ",".join("?" * len(part))
-            for row in self.db.execute(f"SELECT * FROM chunks WHERE id IN ({marks})", part):
+            for row in self.db.execute(f"SELECT {cols} FROM chunks WHERE id IN ({marks})", part):
                 out[int(row["id"])] = row
         return out
+
+    def chunk_texts(self, ids: Iterable[int]) -> dict[int, str]:
+        ids = list(ids)
+        marks = ",".join("?" * len(ids))
+        return {int(r[0]): r[1] for r in self.db.execute(f"SELECT id, text FROM chunks WHERE id IN ({marks})", ids)}
 
     def iter_chunks(self) -> Iterator[sqlite3.Row]:
         yield from self.db.execute("SELECT * FROM chunks ORDER BY id")
