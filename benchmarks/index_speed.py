@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from _common import BENCH_DIR, fetch_django, fetch_semble_corpora, mean, write_results
+from _common import BENCH_DIR, RESULTS, fetch_django, fetch_semble_corpora, mean, write_results
 from rich.console import Console
 from rich.table import Table
 
@@ -122,6 +122,11 @@ def main() -> None:
     if not args.skip_semble:
         for c in fetch_semble_corpora():
             rows.append(measure(c["name"], c["path"]))
+    previous = RESULTS / "index_speed.json"
+    if (args.skip_django or args.skip_semble) and previous.is_file():
+        # A partial run replaces its own rows and keeps the others from the last run.
+        measured = {r["corpus"] for r in rows}
+        rows += [r for r in json.loads(previous.read_text())["rows"] if r["corpus"] not in measured]
     table = Table(title="walkrag index speed (this machine)")
     cols = ["corpus", "files", "chunks", "cold_s", "peak_rss_mb", "chunks_per_s", "embeddings_per_s", "one_file_s",
             "nochange_s", "bm25_file_baseline_s", "cold_vs_bm25"]
