@@ -13,7 +13,7 @@ import numpy as np
 
 from walkrag.records import Chunk, Definition, Skip
 from walkrag.store.schema import MIGRATIONS
-from walkrag.store.sqlite_base import connect, migrate, schema_version
+from walkrag.store.sqlite_base import connect, migrate, schema_version, transaction
 
 DB_NAME = "index.db"
 
@@ -40,14 +40,8 @@ class SQLiteStore:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        else:
-            self.db.execute("COMMIT")
+        with transaction(self.db) as db:
+            yield db
 
     def close(self) -> None:
         self.db.close()

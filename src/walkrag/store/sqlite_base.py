@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -20,6 +22,18 @@ def connect(path: Path, *, busy_timeout_s: float = 30.0, incremental_vacuum: boo
     return db
 
 
+@contextmanager
+def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A write transaction that takes the write lock up front (no upgrade deadlocks)."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
 def schema_version(db: sqlite3.Connection) -> int:
     return int(db.execute("PRAGMA user_version").fetchone()[0])
 
@@ -34,14 +48,9 @@ def migrate(db: sqlite3.Connection, migrations: list[str], error: type[Exception
     if version > len(migrations):
         raise error(f"{what} schema {version} is newer than this walkrag understands")
     for number in range(version, len(migrations)):
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(db):
             if schema_version(db) == number:
                 for statement in migrations[number].split(";"):
                     if statement.strip():
                         db.execute(statement)
                 db.execute(f"PRAGMA user_version={number + 1}")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from walkrag.store.sqlite_base import connect, migrate, schema_version
+from walkrag.store.sqlite_base import connect, migrate, schema_version, transaction
 from walkrag.traces.record import LLMCall, Trace, TraceEvidence
 from walkrag.traces.schema import MIGRATIONS
 
@@ -52,15 +52,8 @@ class TraceStore:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.db
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-            else:
-                self.db.execute("COMMIT")
+        with self._lock, transaction(self.db) as db:
+            yield db
 
     def close(self) -> None:
         with self._lock:
