@@ -31,6 +31,7 @@ from walkrag.store.sqlite import SQLiteStore, StoreError
 from walkrag.store.vectors import VectorIndex
 
 BATCH_FILES = 64
+PRUNE_AFTER_FILES = 20
 MINIFIED_LINE_CHARS = 1000
 
 
@@ -289,8 +290,10 @@ def _update_vectors(store, settings, embedder, stats, phase, changed_paths: set[
         return  # nothing changed: the current generation stays
     generation = str(time.time_ns())
     with phase("vectors"):
-        with store.transaction():
-            store.prune_vectors(embedder.model_id)
+        if previous is None or len(changed_paths) > PRUNE_AFTER_FILES:
+            # Vectors of old content stay cached through small edits: reverting one is free.
+            with store.transaction():
+                store.prune_vectors(embedder.model_id)
         if previous is not None:
             ids, matrix = store.updated_chunk_vectors(embedder.model_id, previous.ids, previous.matrix)
         else:
