@@ -36,6 +36,10 @@ class Settings(BaseModel):
     embed_api_key: str | None = None
     embed_batch: int = Field(256, ge=1)
     chunk_tokens: int = Field(450, ge=50, description="target size of a chunk, in estimated tokens")
+    reranker: str = Field("none", description="none | http:MODEL (a /rerank endpoint) | st:CROSS_ENCODER")
+    rerank_base_url: str | None = None
+    rerank_api_key: str | None = None
+    rerank_top: int = Field(30, ge=2, description="how many of the first results the reranker reorders")
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key: str | None = None
@@ -55,6 +59,9 @@ _ENV = {
     "file_embedder": "WALKRAG_FILE_EMBEDDER",
     "embed_base_url": "WALKRAG_EMBED_BASE_URL",
     "embed_api_key": "WALKRAG_EMBED_API_KEY",
+    "reranker": "WALKRAG_RERANKER",
+    "rerank_base_url": "WALKRAG_RERANK_BASE_URL",
+    "rerank_api_key": "WALKRAG_RERANK_API_KEY",
     "llm_base_url": "WALKRAG_LLM_BASE_URL",
     "llm_model": "WALKRAG_LLM_MODEL",
     "llm_api_key": "WALKRAG_LLM_API_KEY",

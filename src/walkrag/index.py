@@ -55,7 +55,10 @@ class Index:
                 file_embedder = load_embedder(
                     self.settings.file_embedder, self.settings.embed_base_url, self.settings.embed_api_key
                 )
-            self._searcher = Searcher(self.store, embedder, file_embedder)
+            from walkrag.models.rerankers import load_reranker
+
+            reranker = load_reranker(self.settings.reranker, self.settings.rerank_base_url, self.settings.rerank_api_key)
+            self._searcher = Searcher(self.store, embedder, file_embedder, reranker, self.settings.rerank_top)
         return self._searcher
 
     def search(self, query: str, k: int = 10, *, options: SearchOptions | None = None) -> list[Hit]:

@@ -18,6 +18,7 @@ from rich.console import Console
 from walkrag.config import ConfigError
 from walkrag.index import Index, open_index
 from walkrag.models.embedders import EmbedderError
+from walkrag.models.rerankers import RerankerError
 from walkrag.sources.extract import ExtractionError
 from walkrag.store.sqlite import StoreError
 
@@ -36,7 +37,9 @@ IndexDir = Annotated[
 ]
 JsonFlag = Annotated[bool, typer.Option("--json", help="machine-readable output")]
 
-EXPECTED_ERRORS = (StoreError, ConfigError, EmbedderError, ExtractionError, FileNotFoundError, ValueError)
+EXPECTED_ERRORS = (
+    StoreError, ConfigError, EmbedderError, RerankerError, ExtractionError, FileNotFoundError, ValueError
+)
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

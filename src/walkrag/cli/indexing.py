@@ -97,18 +97,21 @@ def search(
     ] = None,
     rank: Annotated[bool, typer.Option("--rank/--no-rank", help="apply the ranking stack")] = True,
     expand: Annotated[bool, typer.Option("--expand", help="add code-graph neighbours of the top hits")] = False,
+    rerank: Annotated[
+        bool, typer.Option("--rerank/--no-rerank", help="use the configured reranker (reranker = ... in walkrag.toml)")
+    ] = True,
     index_dir: IndexDir = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Search the index: cited spans, best first, each saying why it ranked."""
     idx = open_for_reading(index_dir)
-    options = SearchOptions(rank=rank, expand=expand)
+    options = SearchOptions(rank=rank, expand=expand, rerank=rerank)
     if retrievers:
         chosen = tuple(r.strip() for r in retrievers.split(",") if r.strip())
         unknown = set(chosen) - set(ALL_RETRIEVERS)
         if unknown:
             raise fail(f"unknown retrievers: {', '.join(sorted(unknown))} (choose from {', '.join(ALL_RETRIEVERS)})")
-        options = SearchOptions(retrievers=chosen, rank=rank, expand=expand)
+        options = SearchOptions(retrievers=chosen, rank=rank, expand=expand, rerank=rerank)
     if batch is not None:
         run_batch(batch, out_path, lambda q: [h.as_result() for h in idx.search(q, max(k, 20), options=options)])
         return

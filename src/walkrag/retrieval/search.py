@@ -6,10 +6,12 @@ and scores, and the boosts the ranking stack applied.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import asdict, dataclass, field
 
 from walkrag.models.embedders import Embedder, embed_query
+from walkrag.models.rerankers import Reranker, RerankerError
 from walkrag.retrieval.fileviews import FileDense, file_vectors_path
 from walkrag.retrieval.paths import PathIndex
 from walkrag.retrieval.query import QueryAnalysis, analyze
@@ -29,6 +31,7 @@ class SearchOptions:
     retrievers: tuple[str, ...] = ALL_RETRIEVERS
     rank: bool = True
     expand: bool = False
+    rerank: bool = True  # applies only when a reranker is configured
     candidates: int = 200
 
 
@@ -92,12 +95,24 @@ def generation_has_files(store: SQLiteStore, file_embedder: Embedder) -> bool:
     )
 
 
+log = logging.getLogger("walkrag.search")
+
+
 class Searcher:
     """Holds the loaded indexes so that many queries run warm."""
 
-    def __init__(self, store: SQLiteStore, embedder: Embedder, file_embedder: Embedder | None = None):
+    def __init__(
+        self,
+        store: SQLiteStore,
+        embedder: Embedder,
+        file_embedder: Embedder | None = None,
+        reranker: Reranker | None = None,
+        rerank_top: int = 30,
+    ):
         self.store = store
         self.embedder = embedder
+        self.reranker = reranker
+        self.rerank_top = rerank_top
         self.file_dense = None
         if file_embedder is not None and generation_has_files(store, file_embedder):
             self.file_dense = FileDense(store.index_dir, store.get_meta("vectors_generation"), file_embedder)
@@ -122,6 +137,22 @@ class Searcher:
 
             lists["symbol"] = symbol_candidates(self.store, q, limit=50)
         return lists
+
+    def _rerank(self, query: str, hits: list[Hit]) -> list[Hit]:
+        """Reorder the first ``rerank_top`` hits by the reranker; on failure keep the order and say so."""
+        head, tail = hits[: self.rerank_top], hits[self.rerank_top :]
+        try:
+            scores = self.reranker.score(query, [f"{h.header}\n{h.text[:2000]}" for h in head])
+        except RerankerError as exc:
+            log.warning("%s; results keep their ranking-stack order", exc)
+            return hits
+        order = sorted(range(len(head)), key=lambda i: (-scores[i], i))
+        top = head[order[0]].score if head else 0.0
+        for new_rank, i in enumerate(order, start=1):
+            head[i].why["rerank"] = {"rank": new_rank, "score": round(scores[i], 4), "was": i + 1}
+            # Scores stay monotone with the new order and above the tail.
+            head[i].score = top + len(order) - new_rank
+        return [head[i] for i in order] + tail
 
     # -- ranking ---------------------------------------------------------------
     def search(self, query: str, k: int = 10, *, options: SearchOptions | None = None) -> list[Hit]:
@@ -163,6 +194,8 @@ class Searcher:
             h.text = texts.get(h.chunk_id, "")
         if opts.rank:
             hits = merge_overlaps(hits)
+            if opts.rerank and self.reranker is not None:
+                hits = self._rerank(q.text, hits)
         if opts.expand:
             from walkrag.retrieval.expand import expand
 
