@@ -158,10 +158,9 @@ def _answer(question: str, evidence: list[WalkEvidence], record: WalkRecord, ana
                 record.decide("answered from the facts and their evidence" + (" (corrected once)" if gen.corrected
                                                                               else ""))
                 return WalkResult(
-                    question, gen.answer, resolve_citations(gen.answer, context), evidence, gen.checks, record,
-                    analysis, True, None if gen.sufficient else
-                    "the model says the evidence does not fully answer the question",
-                    gen.sufficient, llm.model, gen.prompt_version, calls=call_dicts,
+                    question, gen.answer, resolve_citations(gen.answer, context), evidence, gen.checks, True,
+                    None if gen.sufficient else "the model says the evidence does not fully answer the question",
+                    gen.sufficient, llm.model, gen.prompt_version, calls=call_dicts, record=record, analysis=analysis,
                 )
         else:
             failure = "the context window leaves no room for evidence"
@@ -172,6 +171,7 @@ def _answer(question: str, evidence: list[WalkEvidence], record: WalkRecord, ana
     citations = [Citation(x.n, x.path, x.start_line, x.end_line, x.text) for x in items]
     record.decide(f"answered extractively ({reason})")
     return WalkResult(
-        question, text, citations, evidence, run_checks(text, context), record, analysis, False,
+        question, text, citations, evidence, run_checks(text, context), False,
         NO_LLM_NOTE.format(reason=reason), bool(items), llm.model if llm else None, None, failure, calls=call_dicts,
+        record=record, analysis=analysis,
     )
