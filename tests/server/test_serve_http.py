@@ -9,7 +9,8 @@ import time
 from pathlib import Path
 
 import httpx
-from serve_helpers import free_port, running_server, server_env
+from processes import free_port
+from serve_helpers import running_server, server_env
 
 
 def test_openapi_documents_every_endpoint(server):

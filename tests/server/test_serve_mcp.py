@@ -11,7 +11,8 @@ import tempfile
 import time
 
 from mcp import ClientSession, StdioServerParameters, stdio_client
-from serve_helpers import SECRET, free_port, server_env
+from processes import free_port
+from serve_helpers import SECRET, server_env
 
 TOOLS = {"search", "ask", "find_symbol", "references", "read_span", "list_files"}
 

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
+from processes import running_walkrag, walkrag_env
 
 from walkrag.models.llm import CallRecord, Completion, count_message_tokens, count_tokens
 from walkrag.traces.record import LLMCall, Trace, TraceEvidence, new_id
@@ -60,17 +57,7 @@ def make_trace(question: str, kind: str = "ask", *, created: float | None = None
                  calls=calls or [], label=label)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def cli_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("WALKRAG_", "OPENAI_"))}
-    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2] / "src")
-    env.update(extra)
-    return env
+cli_env = walkrag_env
 
 
 def walkrag_cli(*args: str, **env: str) -> subprocess.CompletedProcess:
@@ -81,34 +68,5 @@ def walkrag_cli(*args: str, **env: str) -> subprocess.CompletedProcess:
 @contextlib.contextmanager
 def running_ui(index_dir: Path) -> Iterator[str]:
     """``walkrag ui`` on a free loopback port; yields its base URL once it answers."""
-    port = free_port()
-    log = tempfile.TemporaryFile(mode="w+")
-    proc = subprocess.Popen([sys.executable, "-m", "walkrag", "ui", "--index-dir", str(index_dir), "--port", str(port)],
-                            env=cli_env(), stdout=log, stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-
-    def output() -> str:
-        log.seek(0)
-        return log.read()[-4000:]
-
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise AssertionError(f"walkrag ui exited with {proc.returncode}: {output()}")
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(base + "/traces", timeout=1).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise AssertionError(f"walkrag ui did not start within 60 s: {output()}")
-            time.sleep(0.1)
+    with running_walkrag("ui", "--index-dir", str(index_dir), ready="/traces", env=cli_env()) as (base, _port):
         yield base
-        assert proc.poll() is None, f"walkrag ui died: {output()}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
