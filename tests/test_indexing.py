@@ -220,3 +220,51 @@ def test_incremental_vectors_match_a_full_rebuild(corpus, tmp_path):
         assert np.allclose(inc_chunks[key], full_chunks[key], atol=1e-5)
     for key in full_files:
         assert np.allclose(inc_files[key], full_files[key], atol=1e-4)
+
+
+def test_documents_of_every_format_are_indexed_and_found(corpus):
+    import io
+
+    from docx import Document as Docx
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    pdf = canvas.Canvas(buf)
+    pdf.drawString(72, 720, "Warehouse handbook")
+    pdf.showPage()
+    pdf.drawString(72, 720, "Refunds are issued within fourteen days of a returned parcel.")
+    pdf.save()
+    (corpus / "docs" / "handbook.pdf").write_bytes(buf.getvalue())
+    (corpus / "docs" / "faq.html").write_text(
+        "<html><body><nav>menu</nav><main><h1>FAQ</h1><h2>Gift wrapping</h2>"
+        "<p>Gift wrapping costs three dollars per parcel.</p></main></body></html>"
+    )
+    notebook = {
+        "nbformat": 4, "nbformat_minor": 5, "metadata": {"kernelspec": {"language": "python"}},
+        "cells": [
+            {"cell_type": "markdown", "metadata": {}, "source": ["# Seasonal demand\n"]},
+            {"cell_type": "code", "metadata": {}, "execution_count": 1, "source": ["forecast_demand(weeks=52)\n"],
+             "outputs": [{"output_type": "stream", "name": "stdout", "text": ["OUTPUT-NOT-INDEXED\n"]}]},
+        ],
+    }
+    (corpus / "notes" / "demand.ipynb").parent.mkdir()
+    (corpus / "notes" / "demand.ipynb").write_text(json.dumps(notebook))
+    doc = Docx()
+    doc.add_heading("Supplier policy", 1)
+    doc.add_paragraph("Suppliers are paid net thirty after delivery.")
+    doc.save(corpus / "docs" / "suppliers.docx")
+
+    idx, stats = build(corpus)
+    formats = idx.status()["files_by_format"]
+    assert formats.get("markdown", 0) >= 5  # the .md files plus the PDF, HTML, notebook and DOCX
+    for query, path in [
+        ("refunds returned parcel fourteen days", "docs/handbook.pdf"),
+        ("gift wrapping cost", "docs/faq.html"),
+        ("forecast_demand", "notes/demand.ipynb"),
+        ("suppliers paid net thirty", "docs/suppliers.docx"),
+    ]:
+        assert idx.search(query, k=3)[0].path == path, query
+    pdf_hit = idx.search("refunds returned parcel", k=1)[0]
+    page, refunds = pdf_hit.text.index("## Page 2"), pdf_hit.text.index("Refunds are issued")
+    assert page < refunds  # the cited span carries the page the sentence is on
+    assert all("OUTPUT-NOT-INDEXED" not in h.text for h in idx.search("OUTPUT-NOT-INDEXED", k=10))

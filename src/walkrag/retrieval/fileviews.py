@@ -21,6 +21,7 @@ from walkrag.retrieval.tokenize import split_identifier
 from walkrag.store.sqlite import SQLiteStore
 
 MAX_NAMES = 60
+OPENING_CHARS = 300
 KINDS_SKIPPED = {"section"}  # prose files list their headings instead
 
 
@@ -55,12 +56,24 @@ def build_views(store: SQLiteStore, paths: list[str] | None = None) -> dict[str,
         args,
     ):
         docs.setdefault(path, doc.split("\n\n")[0][:300])
+    # Prose says what it is about in its opening lines more than in its headings.
+    openings: dict[str, str] = {}
+    file_where = where.replace(" WHERE path", " AND f.path") if where else ""
+    for path, text in store.db.execute(
+        "SELECT c.path, c.text FROM chunks c JOIN files f ON f.path = c.path WHERE f.format != 'code'"
+        f"{file_where} ORDER BY c.path, c.start_line",
+        args,
+    ):
+        if path not in openings:
+            openings[path] = " ".join(text.split())[:OPENING_CHARS]
     views = {}
     for (path,) in store.db.execute(f"SELECT path FROM files{where} ORDER BY path", args):
         stem = path.rsplit(".", 1)[0]
         parts = [" / ".join(_words(p) for p in stem.split("/"))]
         if docs.get(path):
             parts.append(docs[path])
+        elif openings.get(path):
+            parts.append(openings[path])
         listed = list(dict.fromkeys(headings[path] + names[path]))
         if listed:
             parts.append(", ".join(listed))
