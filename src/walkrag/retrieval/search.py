@@ -15,7 +15,7 @@ from walkrag.models.rerankers import Reranker, RerankerError
 from walkrag.retrieval.fileviews import FileDense, file_vectors_path
 from walkrag.retrieval.paths import PathIndex
 from walkrag.retrieval.query import QueryAnalysis, analyze
-from walkrag.retrieval.ranking import merge_overlaps
+from walkrag.retrieval.ranking import merge_overlaps, rank_hits
 from walkrag.store.lexical import LexicalIndex
 from walkrag.store.sqlite import SQLiteStore
 from walkrag.store.vectors import VectorIndex
@@ -115,7 +115,10 @@ class Searcher:
         self.rerank_top = rerank_top
         self.file_dense = None
         if file_embedder is not None and generation_has_files(store, file_embedder):
-            self.file_dense = FileDense(store.index_dir, store.get_meta("vectors_generation"), file_embedder)
+            try:
+                self.file_dense = FileDense(store.index_dir, store.get_meta("vectors_generation"), file_embedder)
+            except OSError:  # an index run replaced that generation just now: search without it
+                self.file_dense = None
         self.lexical = LexicalIndex(store.index_dir)
         generation = store.get_meta("vectors_generation")
         self.vectors = VectorIndex.load(store.index_dir, generation) if generation else None
@@ -178,8 +181,6 @@ class Searcher:
                 )
             )
         if opts.rank:
-            from walkrag.retrieval.ranking import rank_hits
-
             path_scores = self.paths.search(q.tokens) if "path" in opts.retrievers else {}
             file_scores = {}
             if "file_dense" in opts.retrievers and self.file_dense is not None:
