@@ -52,7 +52,10 @@ class VectorIndex:
         ids_path = path.with_suffix(".ids.npy")
         if not (path.is_file() and ids_path.is_file()):
             return None
-        ids, matrix = np.load(ids_path), np.load(path, mmap_mode="r")
+        try:
+            ids, matrix = np.load(ids_path), np.load(path, mmap_mode="r")
+        except OSError:  # replaced by a newer generation between the check and the read
+            return None
         hnsw = None
         hpath = path.with_suffix(".usearch")
         if hpath.is_file():
