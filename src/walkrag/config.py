@@ -43,6 +43,10 @@ class Settings(BaseModel):
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key: str | None = None
+    llm_context_window: int = Field(8192, ge=512, description="tokens the model reads; prompts are budgeted to fit")
+    llm_timeout_s: float = Field(60.0, gt=0, description="seconds before an LLM call is given up")
+    llm_concurrency: int = Field(4, ge=1, description="LLM calls in flight at once")
+    llm_max_retries: int = Field(1, ge=0, description="retries of a malformed structured answer")
 
     def with_overrides(self, **overrides: Any) -> Settings:
         data = self.model_dump()
@@ -65,6 +69,10 @@ _ENV = {
     "llm_base_url": "WALKRAG_LLM_BASE_URL",
     "llm_model": "WALKRAG_LLM_MODEL",
     "llm_api_key": "WALKRAG_LLM_API_KEY",
+    "llm_context_window": "WALKRAG_LLM_CONTEXT_WINDOW",
+    "llm_timeout_s": "WALKRAG_LLM_TIMEOUT",
+    "llm_concurrency": "WALKRAG_LLM_CONCURRENCY",
+    "llm_max_retries": "WALKRAG_LLM_MAX_RETRIES",
 }
 _ENV_FALLBACK = {
     "llm_base_url": "OPENAI_BASE_URL",

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from walkrag.config import Settings
+from walkrag.config import ConfigError, Settings, load_settings
 from walkrag.models.llm import (
     LLM,
     ContextOverflow,
@@ -178,8 +178,8 @@ def test_llm_from_settings(monkeypatch):
     monkeypatch.setenv("WALKRAG_LLM_CONTEXT_WINDOW", "4096")
     monkeypatch.setenv("WALKRAG_LLM_TIMEOUT", "7.5")
     monkeypatch.setenv("WALKRAG_LLM_CONCURRENCY", "3")
-    llm = llm_from_settings(Settings(llm_base_url="http://127.0.0.1:9/v1", llm_model="qwen"))
+    llm = llm_from_settings(load_settings(llm_base_url="http://127.0.0.1:9/v1", llm_model="qwen"))
     assert (llm.model, llm.context_window, llm.config.timeout_s, llm.config.concurrency) == ("qwen", 4096, 7.5, 3)
     monkeypatch.setenv("WALKRAG_LLM_TIMEOUT", "soon")
-    with pytest.raises(ValueError, match="WALKRAG_LLM_TIMEOUT"):
-        llm_from_settings(Settings(llm_model="qwen"))
+    with pytest.raises(ConfigError, match="llm_timeout_s"):
+        load_settings(llm_model="qwen")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import threading
 import time
@@ -317,32 +316,12 @@ class OpenAIChat:
             self.calls.append(record)
 
 
-def _env_number(name: str, default: float, cast=float):
-    raw = os.environ.get(name)
-    if not raw:
-        return default
-    try:
-        return cast(raw)
-    except ValueError as exc:
-        raise ValueError(f"{name} must be a number, got {raw!r}") from exc
-
-
 def llm_from_settings(settings) -> OpenAIChat | None:
-    """The configured client, or ``None`` when no model is configured.
-
-    Base URL, model and key come from :class:`walkrag.config.Settings`. The
-    context window, timeout, concurrency and retry count are read from
-    ``WALKRAG_LLM_CONTEXT_WINDOW``, ``WALKRAG_LLM_TIMEOUT``,
-    ``WALKRAG_LLM_CONCURRENCY`` and ``WALKRAG_LLM_MAX_RETRIES``.
-    """
-    model = getattr(settings, "llm_model", None)
-    base_url = getattr(settings, "llm_base_url", None)
-    if not model:
+    """The configured client (:class:`walkrag.config.Settings` ``llm_*`` fields), or ``None`` without a model."""
+    if not settings.llm_model:
         return None
     return OpenAIChat(LLMConfig(
-        base_url=base_url, model=model, api_key=getattr(settings, "llm_api_key", None),
-        context_window=int(_env_number("WALKRAG_LLM_CONTEXT_WINDOW", DEFAULT_CONTEXT_WINDOW, int)),
-        timeout_s=_env_number("WALKRAG_LLM_TIMEOUT", DEFAULT_TIMEOUT_S),
-        concurrency=int(_env_number("WALKRAG_LLM_CONCURRENCY", DEFAULT_CONCURRENCY, int)),
-        max_retries=int(_env_number("WALKRAG_LLM_MAX_RETRIES", DEFAULT_MAX_RETRIES, int)),
+        base_url=settings.llm_base_url, model=settings.llm_model, api_key=settings.llm_api_key,
+        context_window=settings.llm_context_window, timeout_s=settings.llm_timeout_s,
+        concurrency=settings.llm_concurrency, max_retries=settings.llm_max_retries,
     ))
