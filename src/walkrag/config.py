@@ -35,7 +35,6 @@ class Settings(BaseModel):
     embed_base_url: str | None = None
     embed_api_key: str | None = None
     embed_batch: int = Field(256, ge=1)
-    chunk_tokens: int = Field(450, ge=50, description="target size of a chunk, in estimated tokens")
     reranker: str = Field("none", description="none | http:MODEL (a /rerank endpoint) | st:CROSS_ENCODER")
     rerank_base_url: str | None = None
     rerank_api_key: str | None = None

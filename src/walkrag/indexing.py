@@ -74,17 +74,16 @@ class _Prepared:
 Progress = Callable[[str, int, int, "IndexStats"], None]
 
 
-def embed_view(chunk: Chunk | dict, max_chars: int = 1500) -> str:
+def embed_view(chunk: Chunk, max_chars: int = 1500) -> str:
     """The text a chunk is embedded as: its breadcrumb, docstring and the head of its body.
 
     Embedding models read a few hundred word pieces and drop the rest, so the
     parts that say what the chunk is come first and the body is cut to fit.
     """
-    get = chunk.get if isinstance(chunk, dict) else lambda k: getattr(chunk, k)
-    parts = [get("header")]
-    if get("docstring"):
-        parts.append(get("docstring"))
-    parts.append(get("text")[:max_chars])
+    parts = [chunk.header]
+    if chunk.docstring:
+        parts.append(chunk.docstring)
+    parts.append(chunk.text[:max_chars])
     return "\n".join(parts)
 
 
@@ -248,7 +247,7 @@ def _run(root: Path, store: SQLiteStore, settings: Settings, stats: IndexStats, 
             progress("files", done, len(todo), stats)
 
     with phase("store"):
-        removed = [p for p in gone] + [s.path for s in skips if s.path in known and s.path not in gone]
+        removed = list(gone) + [s.path for s in skips if s.path in known and s.path not in gone]
         with store.transaction():
             for path in removed:
                 store.delete_file(path)

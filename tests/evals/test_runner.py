@@ -81,10 +81,10 @@ def test_walk_mode_runs_the_walk(indexed):
 
 def test_configs_from_toml(tmp_path):
     path = tmp_path / "lex.toml"
-    path.write_text('retrievers = ["lexical"]\nrank = false\n[settings]\nchunk_tokens = 200\n')
+    path.write_text('retrievers = ["lexical"]\nrank = false\n[settings]\nmax_file_bytes = 200\n')
     cfg = load_config(path)
     assert cfg.name == "lex" and cfg.search.retrievers == ("lexical",) and not cfg.search.rank
-    assert cfg.settings == {"chunk_tokens": 200}
+    assert cfg.settings == {"max_file_bytes": 200}
     assert config_from_dict({"name": "x", "embedder": "minilm"}).settings == {"embedder": "minilm"}
     assert [c.name for c in load_configs([path, path])] == ["lex", "lex (2)"]
     assert load_configs([])[0].name == "default"
@@ -98,7 +98,7 @@ def test_configs_from_toml(tmp_path):
         ({"rank": "yes"}, "rank must be true or false"),
         ({"candidates": 0}, "candidates must be a positive integer"),
         ({"settings": {"nope": 1}}, "unknown setting(s) nope"),
-        ({"chunk_tokens": 3}, "invalid settings"),
+        ({"max_file_bytes": 0}, "invalid settings"),
     ],
 )
 def test_config_errors(data, message):
@@ -117,7 +117,7 @@ def test_index_affecting_settings_get_their_own_index(indexed: Path):
     with walkrag.open(indexed) as idx:
         same = index_for(idx, EvalConfig(settings={"llm_model": "m"}))
         assert same.index_dir == idx.index_dir and same.settings.llm_model == "m"
-        other = index_for(idx, EvalConfig(settings={"chunk_tokens": 120}))
+        other = index_for(idx, EvalConfig(settings={"max_file_bytes": 100_000}))
         assert other.index_dir.parent == idx.index_dir / "eval-indexes"
         assert other.search("ring buffer", 3)
         other.close()

@@ -24,7 +24,9 @@ from walkrag.retrieval.search import ALL_RETRIEVERS, SearchOptions
 
 SEARCH_KEYS = tuple(f.name for f in fields(SearchOptions))
 # Settings whose change means the stored chunks or vectors no longer fit.
-INDEX_KEYS = ("embedder", "embed_base_url", "chunk_tokens", "max_file_bytes", "include_secrets", "exclude")
+INDEX_KEYS = (
+    "embedder", "embed_base_url", "file_embedder", "max_file_bytes", "include_secrets", "exclude",
+)
 
 
 class EvalConfigError(ValueError):

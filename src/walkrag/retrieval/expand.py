@@ -14,10 +14,6 @@ from walkrag.store.sqlite import SQLiteStore
 EXPAND_FROM = 5
 DECAY = 0.5
 
-_CHUNK_AT = (
-    "SELECT * FROM chunks WHERE path=? AND start_line<=? AND end_line>=? ORDER BY start_line DESC LIMIT 1"
-)
-
 
 def expand(hits: list, store: SQLiteStore, hit_type) -> list:
     """Add graph neighbours of the first hits; a neighbour already present gets its edge recorded."""
@@ -27,7 +23,7 @@ def expand(hits: list, store: SQLiteStore, hit_type) -> list:
     by_chunk = {h.chunk_id: h for h in hits}
     added = []
     for n in neighbours(store.db, seeds, per_hit=6, limit=30):
-        row = store.db.execute(_CHUNK_AT, (n.path, n.start_line, n.start_line)).fetchone()
+        row = store.chunk_at(n.path, n.start_line)
         if row is None:
             continue
         seed = seeds[n.hit or 0]

@@ -7,7 +7,6 @@ and scores, and the boosts the ranking stack applied.
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import asdict, dataclass, field
 
 from walkrag.models.embedders import Embedder, embed_query
@@ -126,7 +125,6 @@ class Searcher:
             ids, matrix = store.chunk_vectors(embedder.model_id)
             self.vectors = VectorIndex(ids, matrix)
         self.paths = PathIndex([r[0] for r in store.db.execute("SELECT path FROM files ORDER BY path")])
-        self.last_ms = 0.0
 
     # -- retrievers -------------------------------------------------------------
     def _retrieve(self, q: QueryAnalysis, opts: SearchOptions) -> dict[str, list[tuple[int, float]]]:
@@ -159,15 +157,13 @@ class Searcher:
 
     # -- ranking ---------------------------------------------------------------
     def search(self, query: str, k: int = 10, *, options: SearchOptions | None = None) -> list[Hit]:
-        t0 = time.perf_counter()
         opts = options or SearchOptions()
         q = analyze(query)
         lists = self._retrieve(q, opts)
         fused = rrf(lists, retriever_weights(q) if opts.rank else {})
         if not fused:
-            self.last_ms = (time.perf_counter() - t0) * 1000
             return []
-        rows = self.store.chunks_by_id(fused, with_text=False)
+        rows = self.store.chunk_rows(fused)
         hits: list[Hit] = []
         for cid, (score, why) in fused.items():
             row = rows.get(cid)
@@ -203,5 +199,4 @@ class Searcher:
             hits = expand(hits, self.store, Hit)
         for h in hits:
             h.score = round(h.score, 6)
-        self.last_ms = (time.perf_counter() - t0) * 1000
         return hits[:k]

@@ -193,10 +193,10 @@ class SQLiteStore:
         return ids[order], matrix[order]
 
     # -- reads ----------------------------------------------------------------
-    def chunks_by_id(self, ids: Iterable[int], *, with_text: bool = True) -> dict[int, sqlite3.Row]:
-        """Chunk rows by id; without text when only the ranking needs them."""
+    def chunk_rows(self, ids: Iterable[int]) -> dict[int, sqlite3.Row]:
+        """What ranking needs of chunks, by id: everything but the text (see :meth:`chunk_texts`)."""
         ids = list(ids)
-        cols = "*" if with_text else "id, path, start_line, end_line, kind, language, symbol, header"
+        cols = "id, path, start_line, end_line, kind, language, symbol, header"
         out: dict[int, sqlite3.Row] = {}
         for start in range(0, len(ids), 500):
             part = ids[start : start + 500]
@@ -204,6 +204,13 @@ class SQLiteStore:
             for row in self.db.execute(f"SELECT {cols} FROM chunks WHERE id IN ({marks})", part):
                 out[int(row["id"])] = row
         return out
+
+    def chunk_at(self, path: str, line: int) -> sqlite3.Row | None:
+        """The chunk of ``path`` that holds ``line`` (the innermost, when spans overlap)."""
+        return self.db.execute(
+            "SELECT * FROM chunks WHERE path=? AND start_line<=? AND end_line>=? ORDER BY start_line DESC LIMIT 1",
+            (path, line, line),
+        ).fetchone()
 
     def chunk_texts(self, ids: Iterable[int]) -> dict[int, str]:
         ids = list(ids)
