@@ -165,3 +165,23 @@ def test_files_view_rolls_up_chunks(index):
     paths = [f["path"] for f in files]
     assert len(paths) == len(set(paths)) and "core/pagination.py" in paths
     assert all(f["chunks"] for f in files)
+
+
+def test_one_file_does_not_crowd_out_the_others(tmp_path):
+    # One file holds many matching functions (a chunk each); two small files hold one each.
+    body = "\n".join(f"    step_{j} = token.strip() + str({j})" for j in range(25))
+    (tmp_path / "tokens.py").write_text(
+        "\n\n".join(f"def check_token_{i}(token):\n    '''Validate token variant {i}.'''\n{body}\n    return token\n" for i in range(12))
+    )
+    (tmp_path / "auth.py").write_text("def validate_token(token):\n    '''Validate an auth token.'''\n    return bool(token)\n")
+    (tmp_path / "session.py").write_text("def refresh_token(token):\n    '''Validate and refresh a session token.'''\n    return token\n")
+    idx = walkrag.open(tmp_path)
+    idx.update()
+    hits = idx.search("validate token", k=8)
+    paths = [h.path for h in hits]
+    assert {"auth.py", "session.py"} <= set(paths[:4]), paths
+    crowded = [h for h in hits if "crowded" in h.why]
+    assert crowded and all(h.path == "tokens.py" for h in crowded)
+    assert paths.index("session.py") < paths.index(crowded[0].path, 3)
+    scores = [h.score for h in hits]
+    assert scores == sorted(scores, reverse=True)

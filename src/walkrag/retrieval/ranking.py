@@ -4,7 +4,8 @@ Boosts that hold for any codebase: a chunk that *defines* what the query names
 beats one that mentions it; a file with several good chunks beats a file with
 one; file and folder names that match the query lift the file; tests and
 examples yield to the implementation unless the query asks for them.
-Overlapping spans of one file are merged.
+Overlapping spans of one file are merged, and no file crowds the others out of
+the first results.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ FILE_DENSE_WEIGHT = 0.6
 DEFINITION_EXACT = 1.0
 DEFINITION_PARTIAL = 0.25
 SECONDARY_FACTOR = 0.8
+# Chunks of one file shown before every other candidate file has had its turn.
+PER_FILE = 2
 
 _TEST_PATH = re.compile(
     r"(^|/)(tests?|__tests__|spec|specs|testing|test_utils|fixtures|examples?|benchmarks?)(/|$)"
@@ -115,3 +118,23 @@ def merge_overlaps(hits: list) -> list:
             target.text = "\n".join(lines[i] for i in range(target.start_line, target.end_line + 1))
             target.why.setdefault("merged", []).append(h.chunk_id)
     return kept
+
+
+def diversify(hits: list, per_file: int = PER_FILE) -> list:
+    """Keep each file's best ``per_file`` chunks in place; its further chunks follow all of those.
+
+    A question's answer usually spans several files, and ten chunks of one file hide
+    the others. Scores stay non-increasing down the list: a moved chunk's score is
+    capped at the one before it, and ``why["crowded"]`` keeps its own.
+    """
+    seen: dict[str, int] = defaultdict(int)
+    head, tail = [], []
+    for h in hits:
+        seen[h.path] += 1
+        (head if seen[h.path] <= per_file else tail).append(h)
+    out = head + tail
+    for before, h in zip(out, out[1:], strict=False):
+        if h.score > before.score:
+            h.why["crowded"] = round(h.score, 6)
+            h.score = before.score
+    return out

@@ -14,7 +14,7 @@ from walkrag.models.rerankers import Reranker, RerankerError
 from walkrag.retrieval.fileviews import FileDense, file_vectors_path
 from walkrag.retrieval.paths import PathIndex
 from walkrag.retrieval.query import QueryAnalysis, analyze
-from walkrag.retrieval.ranking import merge_overlaps, rank_hits
+from walkrag.retrieval.ranking import diversify, merge_overlaps, rank_hits
 from walkrag.store.lexical import LexicalIndex
 from walkrag.store.sqlite import SQLiteStore
 from walkrag.store.vectors import VectorIndex
@@ -181,7 +181,7 @@ class Searcher:
             file_scores = {}
             if "file_dense" in opts.retrievers and self.file_dense is not None:
                 file_scores = self.file_dense.search(q.text)
-            hits = rank_hits(hits, q, path_scores, file_scores)
+            hits = diversify(rank_hits(hits, q, path_scores, file_scores))
         else:
             hits.sort(key=lambda h: (-h.score, h.path, h.start_line))
         # Text is read only for what can still make the cut; then touching spans merge.
@@ -192,7 +192,7 @@ class Searcher:
         if opts.rank:
             hits = merge_overlaps(hits)
             if opts.rerank and self.reranker is not None:
-                hits = self._rerank(q.text, hits)
+                hits = diversify(self._rerank(q.text, hits))
         if opts.expand:
             from walkrag.retrieval.expand import expand
 
