@@ -185,3 +185,32 @@ def test_one_file_does_not_crowd_out_the_others(tmp_path):
     assert paths.index("session.py") < paths.index(crowded[0].path, 3)
     scores = [h.score for h in hits]
     assert scores == sorted(scores, reverse=True)
+
+
+def test_superseded_version_folders_are_found():
+    from walkrag.retrieval.paths import superseded_dirs
+
+    paths = ["pkg/fields.py", "pkg/main.py", "pkg/types.py", "pkg/v1/fields.py", "pkg/v1/main.py", "pkg/v1/old.py",
+             "src/v3/types.ts", "src/v4/core/schemas.ts", "api/v2/views.py", "api/urls.py"]
+    assert superseded_dirs(paths) == {"pkg/v1": "v1", "src/v3": "v3"}
+    # A lone version folder that copies nothing is current code.
+    assert superseded_dirs(["api/v2/views.py", "api/urls.py"]) == {}
+
+
+def test_an_older_copy_yields_to_the_current_code_unless_asked_for(tmp_path):
+    field = (
+        "class Field:\n    '''Declare a model field with a default value and constraints.'''\n\n"
+        "    def __init__(self, default=None, *, gt=None, lt=None):\n        self.default = default\n"
+        "        self.constraints = {{'gt': gt, 'lt': lt}}\n\n    def describe(self):\n        return '{}'\n"
+    )
+    for folder in ("pkg", "pkg/v1"):
+        (tmp_path / folder).mkdir(parents=True, exist_ok=True)
+        (tmp_path / folder / "fields.py").write_text(field.format(folder))
+        (tmp_path / folder / "main.py").write_text("class Model:\n    '''Base model.'''\n")
+    idx = walkrag.open(tmp_path)
+    idx.update()
+    hits = idx.search("declare a model field with constraints", k=4)
+    assert hits[0].path == "pkg/fields.py", [h.path for h in hits]
+    old = next(h for h in hits if h.path == "pkg/v1/fields.py")
+    assert "superseded" in old.why
+    assert idx.search("v1 model field constraints", k=4)[0].path == "pkg/v1/fields.py"

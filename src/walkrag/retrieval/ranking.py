@@ -23,6 +23,8 @@ FILE_DENSE_WEIGHT = 0.6
 DEFINITION_EXACT = 1.0
 DEFINITION_PARTIAL = 0.25
 SECONDARY_FACTOR = 0.8
+# An older copy of code that lives beside its current version (pkg/v1, src/v3 next to src/v4).
+SUPERSEDED_FACTOR = 0.8
 # Chunks of one file shown before every other candidate file has had its turn.
 PER_FILE = 2
 
@@ -65,7 +67,11 @@ def definition_boost(symbol: str | None, q: QueryAnalysis) -> float:
 
 
 def rank_hits(
-    hits: list, q: QueryAnalysis, path_scores: dict[str, float], file_scores: dict[str, float] | None = None
+    hits: list,
+    q: QueryAnalysis,
+    path_scores: dict[str, float],
+    file_scores: dict[str, float] | None = None,
+    superseded=None,
 ) -> list:
     """Reorder fused hits in place of their RRF order; record each boost in ``hit.why``."""
     if not hits:
@@ -86,6 +92,9 @@ def rank_hits(
         name = PATH_WEIGHT * path_scores.get(path, 0.0)
         about = FILE_DENSE_WEIGHT * (file_scores or {}).get(path, 0.0)
         factor = SECONDARY_FACTOR if not wants_tests and is_secondary_path(path) else 1.0
+        old = superseded(path) if superseded else None
+        if old and old not in q.tokens:
+            factor *= SUPERSEDED_FACTOR
         for h in group:
             if siblings:
                 h.why["file_chunks"] = round(siblings, 3)
@@ -94,7 +103,7 @@ def rank_hits(
             if about:
                 h.why["file_dense"] = round(about, 3)
             if factor != 1.0:
-                h.why["secondary_path"] = factor
+                h.why["secondary_path" if not old else "superseded"] = round(factor, 3)
             h.score = (h.score + siblings + name + about) * factor
     hits.sort(key=lambda h: (-h.score, h.path, h.start_line))
     return hits

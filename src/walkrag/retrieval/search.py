@@ -181,7 +181,7 @@ class Searcher:
             file_scores = {}
             if "file_dense" in opts.retrievers and self.file_dense is not None:
                 file_scores = self.file_dense.search(q.text)
-            hits = diversify(rank_hits(hits, q, path_scores, file_scores))
+            hits = diversify(rank_hits(hits, q, path_scores, file_scores, self.paths.superseded_version))
         else:
             hits.sort(key=lambda h: (-h.score, h.path, h.start_line))
         # Text is read only for what can still make the cut; then touching spans merge.
