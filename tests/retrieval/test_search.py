@@ -188,7 +188,7 @@ def test_one_file_does_not_crowd_out_the_others(tmp_path):
 
 
 def test_superseded_version_folders_are_found():
-    from walkrag.retrieval.paths import superseded_dirs
+    from walkrag.retrieval.priors import superseded_dirs
 
     paths = ["pkg/fields.py", "pkg/main.py", "pkg/types.py", "pkg/v1/fields.py", "pkg/v1/main.py", "pkg/v1/old.py",
              "src/v3/types.ts", "src/v4/core/schemas.ts", "api/v2/views.py", "api/urls.py"]
@@ -214,3 +214,28 @@ def test_an_older_copy_yields_to_the_current_code_unless_asked_for(tmp_path):
     old = next(h for h in hits if h.path == "pkg/v1/fields.py")
     assert "superseded" in old.why
     assert idx.search("v1 model field constraints", k=4)[0].path == "pkg/v1/fields.py"
+
+
+def test_file_priors_name_tests_copies_and_glue(tmp_path):
+    from walkrag.retrieval.priors import FilePriors, is_secondary_path
+
+    for path in ("src/FooTest.java", "Tests/BarTests.cs", "spec/models/user_spec.rb", "pkg/test_api.py", "a/b.test.ts"):
+        assert is_secondary_path(path), path
+    for path in ("src/Contest.java", "src/latest.py", "pkg/attestation.py"):
+        assert not is_secondary_path(path), path
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "core.py").write_text("def parse(text):\n    '''Parse the text into tokens.'''\n    return text.split()\n")
+    (tmp_path / "pkg" / "api.py").write_text("from pkg.core import parse\n\n__all__ = ['parse']\n")
+    (tmp_path / "pkg" / "legacy").mkdir()
+    (tmp_path / "pkg" / "legacy" / "parse_old.py").write_text("def parse(text):\n    '''Parse the text into tokens.'''\n    return text.split(' ')\n")
+    idx = walkrag.open(tmp_path)
+    idx.update()
+    priors = FilePriors.from_store(idx.store)
+    assert priors.glue == {"pkg/api.py"}
+    assert priors.superseded == {"pkg/legacy": "legacy"}
+    natural = analyze("parse text into tokens")
+    assert priors.factors("pkg/core.py", natural) == {}
+    assert set(priors.factors("pkg/legacy/parse_old.py", natural)) == {"superseded"}
+    assert priors.factors("pkg/legacy/parse_old.py", analyze("legacy parse")) == {}
+    hits = idx.search("parse text into tokens", k=3)
+    assert hits[0].path == "pkg/core.py", [(h.path, h.why) for h in hits]

@@ -2,17 +2,20 @@
 
 Boosts that hold for any codebase: a chunk that *defines* what the query names
 beats one that mentions it; a file with several good chunks beats a file with
-one; file and folder names that match the query lift the file; tests and
-examples yield to the implementation unless the query asks for them.
+one; file and folder names that match the query lift the file; tests, examples,
+older copies and glue files yield to the implementation unless the query asks
+for them (see ``priors``).
 Overlapping spans of one file are merged, and no file crowds the others out of
 the first results.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 
+from walkrag.retrieval.priors import FilePriors
 from walkrag.retrieval.query import QueryAnalysis
 from walkrag.retrieval.tokenize import split_identifier
 
@@ -22,22 +25,8 @@ PATH_WEIGHT = 0.3
 FILE_DENSE_WEIGHT = 0.6
 DEFINITION_EXACT = 1.0
 DEFINITION_PARTIAL = 0.25
-SECONDARY_FACTOR = 0.8
-# An older copy of code that lives beside its current version (pkg/v1, src/v3 next to src/v4).
-SUPERSEDED_FACTOR = 0.8
 # Chunks of one file shown before every other candidate file has had its turn.
 PER_FILE = 2
-
-_TEST_PATH = re.compile(
-    r"(^|/)(tests?|__tests__|spec|specs|testing|test_utils|fixtures|examples?|benchmarks?)(/|$)"
-    r"|(^|/)test_[^/]*$|_test\.[a-z]+$|\.(test|spec)\.[a-z]+$|(^|/)conftest\.py$"
-)
-
-
-def is_secondary_path(path: str) -> bool:
-    """Tests, fixtures, examples and benchmarks: useful, but rarely what a question is about."""
-    return bool(_TEST_PATH.search(path.lower()))
-
 
 def _norm(name: str) -> str:
     return "".join(split_identifier(name))
@@ -71,13 +60,12 @@ def rank_hits(
     q: QueryAnalysis,
     path_scores: dict[str, float],
     file_scores: dict[str, float] | None = None,
-    superseded=None,
+    priors: FilePriors | None = None,
 ) -> list:
     """Reorder fused hits in place of their RRF order; record each boost in ``hit.why``."""
     if not hits:
         return hits
     top = max(h.score for h in hits) or 1.0
-    wants_tests = any(t in {"test", "tests", "spec", "example", "examples", "fixture"} for t in q.tokens)
     by_file: dict[str, list] = defaultdict(list)
     for h in hits:
         h.score = h.score / top
@@ -91,10 +79,8 @@ def rank_hits(
         siblings = sum(w * h.score for w, h in zip(SIBLING_WEIGHTS, group[1:], strict=False))
         name = PATH_WEIGHT * path_scores.get(path, 0.0)
         about = FILE_DENSE_WEIGHT * (file_scores or {}).get(path, 0.0)
-        factor = SECONDARY_FACTOR if not wants_tests and is_secondary_path(path) else 1.0
-        old = superseded(path) if superseded else None
-        if old and old not in q.tokens:
-            factor *= SUPERSEDED_FACTOR
+        penalties = priors.factors(path, q) if priors else {}
+        factor = math.prod(penalties.values())
         for h in group:
             if siblings:
                 h.why["file_chunks"] = round(siblings, 3)
@@ -102,8 +88,7 @@ def rank_hits(
                 h.why["path"] = round(name, 3)
             if about:
                 h.why["file_dense"] = round(about, 3)
-            if factor != 1.0:
-                h.why["secondary_path" if not old else "superseded"] = round(factor, 3)
+            h.why.update(penalties)
             h.score = (h.score + siblings + name + about) * factor
     hits.sort(key=lambda h: (-h.score, h.path, h.start_line))
     return hits

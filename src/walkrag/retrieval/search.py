@@ -13,6 +13,7 @@ from walkrag.models.embedders import Embedder, embed_query
 from walkrag.models.rerankers import Reranker, RerankerError
 from walkrag.retrieval.fileviews import FileDense, file_vectors_path
 from walkrag.retrieval.paths import PathIndex
+from walkrag.retrieval.priors import FilePriors
 from walkrag.retrieval.query import QueryAnalysis, analyze
 from walkrag.retrieval.ranking import diversify, merge_overlaps, rank_hits
 from walkrag.store.lexical import LexicalIndex
@@ -124,6 +125,7 @@ class Searcher:
         if self.vectors is None:
             ids, matrix = store.chunk_vectors(embedder.model_id)
             self.vectors = VectorIndex(ids, matrix)
+        self.priors = FilePriors.from_store(store)
         self.paths = PathIndex([r[0] for r in store.db.execute("SELECT path FROM files ORDER BY path")])
 
     # -- retrievers -------------------------------------------------------------
@@ -181,7 +183,7 @@ class Searcher:
             file_scores = {}
             if "file_dense" in opts.retrievers and self.file_dense is not None:
                 file_scores = self.file_dense.search(q.text)
-            hits = diversify(rank_hits(hits, q, path_scores, file_scores, self.paths.superseded_version))
+            hits = diversify(rank_hits(hits, q, path_scores, file_scores, self.priors))
         else:
             hits.sort(key=lambda h: (-h.score, h.path, h.start_line))
         # Text is read only for what can still make the cut; then touching spans merge.

@@ -1,0 +1,109 @@
+"""What a file is, as far as ranking cares: the current implementation, or something next to it.
+
+Tests, examples and benchmarks; older copies kept beside the current code
+(``pkg/v1`` next to ``pkg``, ``src/v3`` next to ``src/v4``, ``compat/`` and
+``legacy/`` folders); and glue files that only import and re-export what others
+define. Each repeats the names and words of the code it sits next to, so each
+would otherwise compete with it. A query that asks for one of them by name
+(``tests``, ``v1``, ``legacy``) lifts the penalty.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from walkrag.retrieval.query import QueryAnalysis
+
+TEST_FACTOR = 0.5
+SUPERSEDED_FACTOR = 0.8
+GLUE_FACTOR = 0.85
+
+_TEST_PATH = re.compile(
+    r"(^|/)(tests?|__tests__|spec|specs|testing|test_utils|fixtures|examples?|benchmarks?)(/|$)"
+    r"|(^|/)test_[^/]*$|_(test|spec)\.[a-z]+$|\.(test|spec)\.[a-z]+$|(^|/)conftest\.py$"
+)
+# JVM, .NET and Swift conventions name the class: FooTest.java, FooTests.cs, FooSpec.scala.
+_TEST_CLASS = re.compile(r"[a-z0-9](Tests?|Spec|Suite)\.(java|kt|kts|scala|cs|swift|php|groovy)$")
+_TEST_WORDS = frozenset({"test", "tests", "testing", "spec", "specs", "example", "examples", "fixture", "fixtures",
+                         "benchmark", "benchmarks"})
+
+_VERSION_DIR = re.compile(r"v(\d+)", re.IGNORECASE)
+_OLD_DIRS = frozenset({"compat", "_compat", "legacy", "_legacy"})
+# Share of a version folder's file names that its parent folder also has for it to count as a copy.
+COPY_SHARE = 0.3
+
+
+def is_secondary_path(path: str) -> bool:
+    """Tests, fixtures, examples and benchmarks: useful, but rarely what a question is about."""
+    return bool(_TEST_PATH.search(path.lower()) or _TEST_CLASS.search(path))
+
+
+def superseded_dirs(paths: list[str]) -> dict[str, str]:
+    """Folders holding older code that lives beside its current version: {folder: the word that names it}.
+
+    ``src/v3`` when ``src/v4`` exists; ``pkg/v1`` when ``pkg`` itself has many of its
+    file names (a frozen copy kept for compatibility); any ``compat``/``legacy`` folder.
+    """
+    children: dict[str, set[str]] = defaultdict(set)
+    files: dict[str, set[str]] = defaultdict(set)
+    for path in paths:
+        parts = path.split("/")
+        files["/".join(parts[:-1])].add(parts[-1])
+        for i in range(1, len(parts)):
+            children["/".join(parts[: i - 1])].add(parts[i - 1])
+    out: dict[str, str] = {}
+    for parent, names in children.items():
+        versions = {n: int(m.group(1)) for n in names if (m := _VERSION_DIR.fullmatch(n))}
+        for name in names:
+            folder = f"{parent}/{name}" if parent else name
+            if name.lower() in _OLD_DIRS:
+                out[folder] = name.lower().strip("_")
+            elif name in versions:
+                own = files.get(folder, set())
+                newer = any(other > versions[name] for other in versions.values())
+                copy = bool(own) and len(own & files.get(parent, set())) >= max(2, COPY_SHARE * len(own))
+                if newer or copy:
+                    out[folder] = name.lower()
+    return out
+
+
+class FilePriors:
+    """Per-file ranking factors for one index."""
+
+    def __init__(self, paths: list[str], glue: set[str] | frozenset[str] = frozenset()):
+        self.superseded = superseded_dirs(paths)
+        self.glue = set(glue)
+
+    @classmethod
+    def from_store(cls, store) -> FilePriors:
+        """Glue files are code files that define nothing, in a language whose other files do define things."""
+        paths = [r[0] for r in store.db.execute("SELECT path FROM files ORDER BY path")]
+        glue = {
+            r[0]
+            for r in store.db.execute(
+                "SELECT f.path FROM files f WHERE f.format = 'code'"
+                " AND f.language IN (SELECT DISTINCT language FROM definitions)"
+                " AND NOT EXISTS (SELECT 1 FROM definitions d WHERE d.path = f.path)"
+            )
+            if not is_secondary_path(r[0])
+        }
+        return cls(paths, glue)
+
+    def superseded_word(self, path: str) -> str | None:
+        for folder, word in self.superseded.items():
+            if path.startswith(folder + "/"):
+                return word
+        return None
+
+    def factors(self, path: str, q: QueryAnalysis) -> dict[str, float]:
+        """{reason: factor} for the penalties that apply to ``path`` under this query."""
+        out: dict[str, float] = {}
+        if is_secondary_path(path) and not _TEST_WORDS.intersection(q.tokens):
+            out["secondary_path"] = TEST_FACTOR
+        old = self.superseded_word(path)
+        if old and old not in q.tokens:
+            out["superseded"] = SUPERSEDED_FACTOR
+        if path in self.glue:
+            out["glue"] = GLUE_FACTOR
+        return out
