@@ -239,3 +239,26 @@ def test_file_priors_name_tests_copies_and_glue(tmp_path):
     assert priors.factors("pkg/legacy/parse_old.py", analyze("legacy parse")) == {}
     hits = idx.search("parse text into tokens", k=3)
     assert hits[0].path == "pkg/core.py", [(h.path, h.why) for h in hits]
+
+
+def test_a_question_word_meets_the_codebase_abbreviation(tmp_path):
+    from walkrag.retrieval.abbrev import Abbreviations
+
+    abbrev = Abbreviations({"config": 3, "impl": 2, "load": 5, "with": 9, "conf": 1})
+    assert abbrev.expand(["configuration", "implementation", "loading", "without"]) == {
+        "configuration": ["config", "conf"], "implementation": ["impl"],
+    }
+    assert abbrev.expand(["modelconfiguration", "model"]) == {}  # a joined identifier's parts speak for it
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "loader.py").write_text(
+        "def read_cfg(path):\n    '''Read the project settings file.'''\n    return open(path).read()\n"
+    )
+    (tmp_path / "settings_docs.py").write_text(
+        "def describe():\n    '''Describe how settings are documented for users.'''\n    return 'settings'\n"
+    )
+    (tmp_path / "config.py").write_text("DEFAULTS = {'debug': False}\n\n\ndef merge_config(user):\n    return {**DEFAULTS, **user}\n")
+    idx = walkrag.open(tmp_path)
+    idx.update()
+    hit = idx.search("configuration defaults merging", k=1)[0]
+    assert hit.path == "config.py", hit.why
+    assert hit.why.get("path")

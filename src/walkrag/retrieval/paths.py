@@ -39,18 +39,26 @@ class PathIndex:
     def _idf(self, df: int) -> float:
         return math.log(1 + self.n / (1 + df))
 
-    def search(self, tokens: list[str]) -> dict[str, float]:
+    def search(self, tokens: list[str], abbreviations: dict[str, list[str]] | None = None) -> dict[str, float]:
         """path -> share (0..1) of the query's weight that the path's names match.
 
         Each query word weighs its rarity among paths, so a word that names every
-        file (the project's own name) lifts none of them.
+        file (the project's own name) lifts none of them. A word also matches the
+        codebase's abbreviations of it (``configuration`` matches ``config.py``).
         """
         scores: dict[int, float] = defaultdict(float)
-        words = {light_stem(t) for t in tokens if len(t) > 2}
+        abbreviations = abbreviations or {}
+        words: dict[str, set[str]] = {}
+        for t in tokens:
+            if len(t) > 2:
+                words.setdefault(light_stem(t), set()).update(light_stem(v) for v in abbreviations.get(t, ()))
         total = 0.0
-        for tok in words:
-            stems = self.stem_index.get(tok, set())
-            dirs = self.dir_index.get(tok, set())
+        for tok, alts in words.items():
+            stems = set(self.stem_index.get(tok, set()))
+            dirs = set(self.dir_index.get(tok, set()))
+            for alt in alts:
+                stems |= self.stem_index.get(alt, set())
+                dirs |= self.dir_index.get(alt, set())
             w = self._idf(len(stems | dirs))
             total += w
             for i in stems:

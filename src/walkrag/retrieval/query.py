@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from walkrag.retrieval.tokenize import is_identifier_like, query_tokens, split_identifier
 
@@ -16,6 +16,8 @@ class QueryAnalysis:
     tokens: list[str]
     kind: str  # "identifier" | "mixed" | "natural"
     identifiers: list[str]
+    # Codebase words that abbreviate a query word (``configuration`` -> ``config``), when known.
+    abbreviations: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def is_identifier(self) -> bool:

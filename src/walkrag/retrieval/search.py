@@ -10,6 +10,7 @@ import logging
 from dataclasses import asdict, dataclass, field
 
 from walkrag.models.embedders import Embedder, embed_query
+from walkrag.retrieval.abbrev import Abbreviations
 from walkrag.models.rerankers import Reranker, RerankerError
 from walkrag.retrieval.fileviews import FileDense, file_vectors_path
 from walkrag.retrieval.paths import PathIndex
@@ -21,6 +22,8 @@ from walkrag.store.sqlite import SQLiteStore
 from walkrag.store.vectors import VectorIndex
 
 RRF_K = 60
+# Weight of a codebase's abbreviation of a query word (config for configuration) in BM25.
+ABBREV_WEIGHT = 0.5
 ALL_RETRIEVERS = ("lexical", "dense", "symbol", "path", "file_dense")
 
 
@@ -126,13 +129,15 @@ class Searcher:
             ids, matrix = store.chunk_vectors(embedder.model_id)
             self.vectors = VectorIndex(ids, matrix)
         self.priors = FilePriors.from_store(store)
+        self.abbreviations = Abbreviations.from_store(store)
         self.paths = PathIndex([r[0] for r in store.db.execute("SELECT path FROM files ORDER BY path")])
 
     # -- retrievers -------------------------------------------------------------
     def _retrieve(self, q: QueryAnalysis, opts: SearchOptions) -> dict[str, list[tuple[int, float]]]:
         lists: dict[str, list[tuple[int, float]]] = {}
         if "lexical" in opts.retrievers:
-            lists["lexical"] = self.lexical.search(q.tokens, opts.candidates)
+            extra = [f"{v}^{ABBREV_WEIGHT}" for words in q.abbreviations.values() for v in words]
+            lists["lexical"] = self.lexical.search(q.tokens + extra, opts.candidates)
         if "dense" in opts.retrievers and len(self.vectors):
             lists["dense"] = self.vectors.search(embed_query(self.embedder, q.text), opts.candidates)
         if "symbol" in opts.retrievers:
@@ -161,6 +166,8 @@ class Searcher:
     def search(self, query: str, k: int = 10, *, options: SearchOptions | None = None) -> list[Hit]:
         opts = options or SearchOptions()
         q = analyze(query)
+        if not q.is_identifier:
+            q.abbreviations = self.abbreviations.expand(q.tokens)
         lists = self._retrieve(q, opts)
         fused = rrf(lists, retriever_weights(q) if opts.rank else {})
         if not fused:
@@ -179,7 +186,7 @@ class Searcher:
                 )
             )
         if opts.rank:
-            path_scores = self.paths.search(q.tokens) if "path" in opts.retrievers else {}
+            path_scores = self.paths.search(q.tokens, q.abbreviations) if "path" in opts.retrievers else {}
             file_scores = {}
             if "file_dense" in opts.retrievers and self.file_dense is not None:
                 file_scores = self.file_dense.search(q.text)

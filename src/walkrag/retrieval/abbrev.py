@@ -1,0 +1,60 @@
+"""Abbreviations a codebase uses for the words of a question.
+
+Code says ``config``, ``auth``, ``param``, ``impl`` and ``repo`` where a question
+says configuration, authentication, parameter, implementation and repository; a
+stemmer does not bridge those. The vocabulary comes from the index itself (the
+words of defined names and of paths), so only abbreviations this codebase uses
+are added, and they count for less than the question's own words.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from walkrag.retrieval.tokenize import STOPWORDS, split_identifier
+
+MIN_LEN = 4
+# Shorter cuts are inflections the stemmer already folds (route/routes, load/loading).
+MIN_CUT = 4
+PER_WORD = 2
+
+
+class Abbreviations:
+    """Lookups from a query word to the codebase words it abbreviates or is abbreviated by."""
+
+    def __init__(self, words: dict[str, int]):
+        self.counts = words
+        self.by_head: dict[str, list[str]] = defaultdict(list)
+        for word in words:
+            if len(word) >= MIN_LEN and word.isalpha() and word not in STOPWORDS:
+                self.by_head[word[:MIN_LEN]].append(word)
+
+    @classmethod
+    def from_store(cls, store) -> Abbreviations:
+        counts: dict[str, int] = defaultdict(int)
+        for (name,) in store.db.execute("SELECT name FROM definitions"):
+            for part in split_identifier(name):
+                counts[part] += 1
+        for (path,) in store.db.execute("SELECT path FROM files"):
+            for piece in path.rsplit(".", 1)[0].split("/"):
+                for part in split_identifier(piece):
+                    counts[part] += 1
+        return cls(dict(counts))
+
+    def expand(self, tokens: list[str]) -> dict[str, list[str]]:
+        """{query word: codebase words that abbreviate it}, most used first."""
+        out: dict[str, list[str]] = {}
+        for t in tokens:
+            if len(t) < MIN_LEN + MIN_CUT or not t.isalpha():
+                continue
+            if any(o != t and t.startswith(o) for o in tokens):  # a joined identifier: its parts are here
+                continue
+            found = [
+                v
+                for v in self.by_head.get(t[:MIN_LEN], ())
+                if t.startswith(v) and len(t) - len(v) >= MIN_CUT and v not in tokens
+            ]
+            if found:
+                found.sort(key=lambda v: (-self.counts[v], v))
+                out[t] = found[:PER_WORD]
+        return out
