@@ -10,8 +10,8 @@ import logging
 from dataclasses import asdict, dataclass, field
 
 from walkrag.models.embedders import Embedder, embed_query
-from walkrag.retrieval.abbrev import Abbreviations
 from walkrag.models.rerankers import Reranker, RerankerError
+from walkrag.retrieval.abbrev import Abbreviations
 from walkrag.retrieval.fileviews import FileDense, file_vectors_path
 from walkrag.retrieval.paths import PathIndex
 from walkrag.retrieval.priors import FilePriors
