@@ -73,3 +73,22 @@ def test_pagerank_power_iteration():
     r = pagerank(4, np.array([0, 1, 2]), np.array([2, 2, 0]), np.ones(3))
     assert abs(r.sum() - 1) < 1e-9
     assert r.argmax() == 2 and r[0] > r[1]
+
+
+def test_an_indexed_package_folder_resolves_imports_of_its_own_name(tmp_path):
+    import walkrag
+
+    pkg = tmp_path / "shapes"
+    (pkg / "geometry").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("from shapes.geometry.area import circle_area\n")
+    (pkg / "geometry" / "__init__.py").write_text("")
+    (pkg / "geometry" / "area.py").write_text("def circle_area(r):\n    return 3.14159 * r * r\n")
+    (pkg / "report.py").write_text(
+        "from shapes.geometry.area import circle_area\n\n\ndef report(r):\n    return circle_area(r)\n"
+    )
+    idx = walkrag.open(pkg)
+    idx.update()
+    rows = _edges(idx.store.db, "report.py", "circle_area")
+    assert {(r[0], r[3]) for r in rows} == {("geometry/area.py", "import")}
+    kinds = {r[0] for r in idx.store.db.execute("SELECT kind FROM file_edges WHERE src='report.py' AND dst='geometry/area.py'")}
+    assert "import" in kinds

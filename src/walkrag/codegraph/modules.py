@@ -25,6 +25,12 @@ _SPLIT = re.compile(r"::|\\|/|\.")
 _PATHISH = re.compile(r"::|\\|/")
 
 
+def package_name(root: str | None) -> str:
+    """The indexed folder's name when imports could name it (``model2vec``, not ``my-project``)."""
+    name = posixpath.basename((root or "").rstrip("/"))
+    return name if name.isidentifier() else ""
+
+
 def family(language: str) -> str:
     return FAMILY.get(language, language)
 
@@ -47,6 +53,8 @@ class ModuleIndex:
 
     ``families`` limits the keys to those families (a lookup only ever reads keys of
     the importer's family), for an incremental update that resolves few imports.
+    ``root_name`` is the indexed folder's own name when it can be a package name:
+    absolute imports that start with it then resolve inside the index.
     """
 
     def __init__(
@@ -54,6 +62,7 @@ class ModuleIndex:
         files: dict[str, str],
         module_defs: dict[tuple[str, str], list[str]],
         families: frozenset[str] | None = None,
+        root_name: str = "",
     ):
         self.files = files  # path -> language
         self.module_defs = module_defs  # (family, module name) -> paths defining it
@@ -73,6 +82,11 @@ class ModuleIndex:
             if parts[-1] in _INDEX_STEMS and len(parts) > 1:
                 for k in range(len(parts) - 1):
                     self.by_stem[(fam, "/".join(parts[k:-1]))].append(path)
+            if root_name:
+                # The indexed folder may itself be the package (`src/pkg` indexed, `import pkg.sub`).
+                self.by_stem[(fam, "/".join([root_name, *parts]))].append(path)
+                if parts[-1] in _INDEX_STEMS:
+                    self.by_stem[(fam, "/".join([root_name, *parts[:-1]]))].append(path)
             folder = parts[:-1]
             for k in range(len(folder)):
                 self.by_dir[(fam, "/".join(folder[k:]))].append(path)

@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from walkrag.codegraph.docs import CODE_ROLES
-from walkrag.codegraph.modules import ModuleIndex, family, local_name
+from walkrag.codegraph.modules import ModuleIndex, family, local_name, package_name
 
 MAX_AMBIGUOUS = 8
 DOC_LANGUAGES = frozenset({"markdown", "rst", "asciidoc", "text"})
@@ -186,6 +186,8 @@ class Resolver:
     def __init__(self, db: sqlite3.Connection, *, lazy: bool = False):
         self.db = db
         self.lazy = lazy
+        root = db.execute("SELECT value FROM meta WHERE key = 'root'").fetchone()
+        self.root_name = package_name(root[0] if root else None)
         self.files: dict[str, str] = {}
         self.formats: dict[str, str] = {}
         for path, fmt, language in db.execute("SELECT path, format, language FROM files"):
@@ -227,7 +229,8 @@ class Resolver:
             nest(sp, self.defs)
         self._module_defs = module_defs
         self._module_index[""] = ModuleIndex(
-            {p: lang for p, lang in self.files.items() if self.formats[p] == "code"}, module_defs
+            {p: lang for p, lang in self.files.items() if self.formats[p] == "code"}, module_defs,
+            root_name=self.root_name,
         )
 
     def _def_from(self, row: tuple) -> Def:
@@ -388,7 +391,9 @@ class Resolver:
                     if language_ not in DOC_LANGUAGES and kind not in NOT_TARGETS:
                         self._module_defs[(family(language_), name)].append(path)
             code_files = {p: lang for p, lang in self.files.items() if self.formats[p] == "code"}
-            index = self._module_index[fam] = ModuleIndex(code_files, self._module_defs, frozenset({fam}))
+            index = self._module_index[fam] = ModuleIndex(
+                code_files, self._module_defs, frozenset({fam}), root_name=self.root_name
+            )
         return index
 
     def aliases(self) -> frozenset[str]:
