@@ -262,3 +262,26 @@ def test_a_question_word_meets_the_codebase_abbreviation(tmp_path):
     hit = idx.search("configuration defaults merging", k=1)[0]
     assert hit.path == "config.py", hit.why
     assert hit.why.get("path")
+
+
+def test_path_words_meet_their_kin():
+    from walkrag.retrieval.paths import PathIndex, light_stem
+
+    assert len({light_stem(w) for w in ("parse", "parsed", "parser", "parsing")}) == 1
+    assert light_stem("routes") == light_stem("routing") and light_stem("dependencies") == light_stem("dependency")
+    assert light_stem("user") == "user" and light_stem("users") == "user"
+    scores = PathIndex(["http/parser.py", "http/writer.py", "docs/index.md"]).search(["chunked", "encoding", "parsed"])
+    assert max(scores, key=scores.get) == "http/parser.py"
+
+
+def test_a_product_name_in_a_question_is_not_a_symbol(tmp_path):
+    (tmp_path / "core.py").write_text(
+        "class TRPCError(Exception):\n    pass\n\n\nclass TRPCRouter:\n    '''Routes calls.'''\n\n\ndef make_router():\n    return TRPCRouter()\n"
+    )
+    idx = walkrag.open(tmp_path)
+    idx.update()
+    from walkrag.retrieval.symbols import symbol_candidates
+
+    assert symbol_candidates(idx.store, analyze("how is a tRPC router made")) == []
+    assert symbol_candidates(idx.store, analyze("TRPCRout"))  # a bare name still finds partial matches
+    assert symbol_candidates(idx.store, analyze("why does TRPCRouter route calls"))

@@ -7,15 +7,26 @@ from collections import defaultdict
 
 from walkrag.retrieval.tokenize import code_tokens
 
+_SUFFIXES = ("ations", "ation", "ings", "ing", "ions", "ion", "ers", "er", "ors", "or", "ies", "ed", "es", "s", "e")
+MIN_ROOT = 4
+
 
 def light_stem(token: str) -> str:
-    """A tiny plural folder so ``dependencies`` meets ``dependency`` and ``routes`` meets ``route``."""
-    if len(token) > 4 and token.endswith("ies"):
-        return token[:-3] + "y"
-    if len(token) > 4 and token.endswith(("ses", "xes", "ches", "shes")):
-        return token[:-2]
-    if len(token) > 3 and token.endswith("s") and not token.endswith("ss"):
-        return token[:-1]
+    """The root a word shares with its kin, for matching names: parse, parsed, parser, parsing -> pars.
+
+    Suffixes come off while at least four letters stay, so ``routes``, ``router``
+    and ``routing`` meet, and ``dependencies`` meets ``dependency``.
+    """
+    if token.endswith("ies") and len(token) - 3 >= MIN_ROOT - 1:
+        token = token[:-3] + "y"
+    changed = True
+    while changed:
+        changed = False
+        for suffix in _SUFFIXES:
+            if token.endswith(suffix) and len(token) - len(suffix) >= MIN_ROOT:
+                token = token[: -len(suffix)]
+                changed = True
+                break
     return token
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from walkrag.codegraph.lookup import lookup
+from walkrag.codegraph.lookup import SCORES, lookup
 from walkrag.retrieval.query import QueryAnalysis
 from walkrag.store.sqlite import SQLiteStore
+
+NAMED_FLOOR = SCORES["normalized"]
 
 
 def symbol_candidates(store: SQLiteStore, q: QueryAnalysis, limit: int = 50) -> list[tuple[int, float]]:
@@ -12,8 +14,13 @@ def symbol_candidates(store: SQLiteStore, q: QueryAnalysis, limit: int = 50) -> 
     if not q.identifiers:
         return []
     scored: dict[int, float] = {}
+    # Inside a question a name counts only as itself (any case or separators); partial and
+    # fuzzy matches of ``tRPC`` or ``OAuth2`` would be every definition that contains it.
+    floor = 0.0 if q.is_identifier else NAMED_FLOOR
     for name in q.identifiers:
         for match in lookup(store.db, name, limit=limit):
+            if match.score < floor:
+                continue
             row = store.chunk_at(match.path, match.start_line)
             if row:
                 cid = int(row["id"])
