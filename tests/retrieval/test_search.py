@@ -237,6 +237,9 @@ def test_file_priors_name_tests_copies_and_glue(tmp_path):
     assert priors.factors("pkg/core.py", natural) == {}
     assert set(priors.factors("pkg/legacy/parse_old.py", natural)) == {"superseded"}
     assert priors.factors("pkg/legacy/parse_old.py", analyze("legacy parse")) == {}
+    docs = FilePriors(["docs/testing/tools.md", "tests/test_tools.py"], prose={"docs/testing/tools.md"})
+    assert docs.factors("docs/testing/tools.md", natural) == {}
+    assert set(docs.factors("tests/test_tools.py", natural)) == {"secondary_path"}
     hits = idx.search("parse text into tokens", k=3)
     assert hits[0].path == "pkg/core.py", [(h.path, h.why) for h in hits]
 

@@ -71,14 +71,22 @@ def superseded_dirs(paths: list[str]) -> dict[str, str]:
 class FilePriors:
     """Per-file ranking factors for one index."""
 
-    def __init__(self, paths: list[str], glue: set[str] | frozenset[str] = frozenset()):
+    def __init__(
+        self, paths: list[str], glue: set[str] | frozenset[str] = frozenset(), prose: set[str] | frozenset[str] = frozenset()
+    ):
         self.superseded = superseded_dirs(paths)
         self.glue = set(glue)
+        # Documentation under testing/ or examples/ is documentation about them, not a test.
+        self.prose = set(prose)
 
     @classmethod
     def from_store(cls, store) -> FilePriors:
         """Glue files are code files that define nothing, in a language whose other files do define things."""
-        paths = [r[0] for r in store.db.execute("SELECT path FROM files ORDER BY path")]
+        paths, prose = [], set()
+        for path, fmt in store.db.execute("SELECT path, format FROM files ORDER BY path"):
+            paths.append(path)
+            if fmt != "code":
+                prose.add(path)
         glue = {
             r[0]
             for r in store.db.execute(
@@ -88,7 +96,7 @@ class FilePriors:
             )
             if not is_secondary_path(r[0])
         }
-        return cls(paths, glue)
+        return cls(paths, glue, prose)
 
     def superseded_word(self, path: str) -> str | None:
         for folder, word in self.superseded.items():
@@ -99,7 +107,7 @@ class FilePriors:
     def factors(self, path: str, q: QueryAnalysis) -> dict[str, float]:
         """{reason: factor} for the penalties that apply to ``path`` under this query."""
         out: dict[str, float] = {}
-        if is_secondary_path(path) and not _TEST_WORDS.intersection(q.tokens):
+        if path not in self.prose and is_secondary_path(path) and not _TEST_WORDS.intersection(q.tokens):
             out["secondary_path"] = TEST_FACTOR
         old = self.superseded_word(path)
         if old and old not in q.tokens:
