@@ -2,7 +2,8 @@
 label it, and turn it into evaluation and fine-tuning data.
 
 * :mod:`~walkrag.traces.recorder` wraps ``Index.search/ask/walk`` and writes each call to
-  ``<index_dir>/traces.db`` (:mod:`~walkrag.traces.store`, numbered migrations);
+  ``<index_dir>/traces.db`` (:mod:`~walkrag.traces.store`, numbered migrations); a server
+  writes them from a background thread (:mod:`~walkrag.traces.writer`);
 * :mod:`~walkrag.traces.export` turns labeled traces into eval datasets, chat JSONL and triples;
 * :mod:`~walkrag.traces.ui` is the web UI of ``walkrag ui``; :mod:`~walkrag.traces.otel` sends
   traces to OpenTelemetry with the OpenInference conventions (Phoenix, Langfuse).
@@ -17,10 +18,18 @@ In Python::
 """
 
 from walkrag.traces.record import LLMCall, Trace, TraceEvidence
-from walkrag.traces.recorder import install, listening, paused, store_for, trace_settings
+from walkrag.traces.recorder import (
+    flush,
+    install,
+    listening,
+    paused,
+    store_for,
+    trace_settings,
+    write_in_background,
+)
 from walkrag.traces.store import TraceError, TraceStore
 
 __all__ = [
     "LLMCall", "Trace", "TraceError", "TraceEvidence", "TraceStore",
-    "install", "listening", "paused", "store_for", "trace_settings",
+    "flush", "install", "listening", "paused", "store_for", "trace_settings", "write_in_background",
 ]

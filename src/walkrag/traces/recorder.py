@@ -9,6 +9,9 @@ Off switches: ``WALKRAG_TRACES=off`` (or ``traces = "off"`` in ``walkrag.toml``)
 ``walkrag --no-trace ...``, or ``with walkrag.traces.paused(): ...`` in Python.
 Retention: ``WALKRAG_TRACES_MAX_MB`` (default 256) and ``WALKRAG_TRACES_MAX_DAYS``
 (default 90; unlabeled traces only), or ``traces_max_mb`` / ``traces_max_days``.
+
+Traces are written inside the call by default; :func:`write_in_background` (the server's
+choice) hands them to a background thread instead, and :func:`flush` waits for those.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from dataclasses import asdict, dataclass, is_dataclass
 from pathlib import Path
 from typing import Any
 
+from walkrag.traces import writer as _writer
 from walkrag.traces.builder import Listener, RecordingLLM, TraceBuilder
 from walkrag.traces.store import TraceStore
 
@@ -48,6 +52,7 @@ BUSY_TIMEOUT_MS = 1000
 _stores: dict[Path, TraceStore] = {}
 _stores_lock = threading.Lock()
 _warned: set[str] = set()
+_background = False  # see write_in_background()
 
 
 @dataclass(slots=True)
@@ -121,7 +126,13 @@ def traces_dir(index_dir: Path) -> Path:
 
 
 def store_for(index_dir: Path) -> TraceStore:
-    """The process-wide store of one traces folder (opened once; pruned when opened)."""
+    """The process-wide store of one traces folder (opened once; pruned when opened). Traces
+    still queued for the background writer are stored first, so the caller sees all of them."""
+    _writer.flush()
+    return _store_for(index_dir)
+
+
+def _store_for(index_dir: Path) -> TraceStore:
     folder = traces_dir(index_dir).resolve()
     with _stores_lock:
         store = _stores.get(folder)
@@ -253,20 +264,44 @@ def _as_step(kind: str, parent: TraceBuilder, fn: Callable, idx: Any, args: tupl
 def _save(idx: Any, builder: TraceBuilder, *, result: Any = None, error: BaseException | None = None) -> None:
     try:
         trace = builder.finish(result, error)
-        store = store_for(idx.index_dir)
-        store.add(trace)
-        store.added += 1  # type: ignore[attr-defined]
-        if store.added % PRUNE_EVERY == 1:  # the first write of a process, then every PRUNE_EVERY
-            settings = _settings_of(idx)
-            store.prune(max_bytes=settings.max_bytes, max_age_days=settings.max_age_days)
-        builder.emit("trace", {"id": trace.id, "kind": trace.kind, "question": trace.question})
+        store = _store_for(idx.index_dir)
+        settings = _settings_of(idx)
         idx.__dict__["last_trace_id"] = trace.id
+        # Listeners are told the stored trace's id and may read it at once: those traces are written now.
+        if _background and not builder.listeners:
+            _writer.writer(_write_failed).submit(store, trace, lambda s, _n: _after_write(s, settings))
+            return
+        store.add(trace)
+        _after_write(store, settings)
+        builder.emit("trace", {"id": trace.id, "kind": trace.kind, "question": trace.question})
     except Exception as exc:
-        # Once per folder and kind of failure: a read-only index must not log on every search.
-        key = f"{getattr(idx, 'index_dir', '')}:{type(exc).__name__}"
-        level = logging.DEBUG if key in _warned else logging.WARNING
-        _warned.add(key)
-        log.log(level, "could not record the trace (%s); the work itself is unaffected", exc)
+        _write_failed(getattr(idx, "index_dir", ""), exc)
+
+
+def _after_write(store: TraceStore, settings: TraceSettings) -> None:
+    store.added += 1  # type: ignore[attr-defined]
+    if store.added % PRUNE_EVERY == 1:  # the first write of a process, then every PRUNE_EVERY
+        store.prune(max_bytes=settings.max_bytes, max_age_days=settings.max_age_days)
+
+
+def _write_failed(where: Any, exc: BaseException) -> None:
+    # Once per folder and kind of failure: a read-only index must not log on every search.
+    key = f"{getattr(where, 'index_dir', where)}:{type(exc).__name__}"
+    level = logging.DEBUG if key in _warned else logging.WARNING
+    _warned.add(key)
+    log.log(level, "could not record the trace (%s); the work itself is unaffected", exc)
+
+
+def write_in_background(enabled: bool = True) -> None:
+    """Store traces from a background thread of this process instead of inside each call
+    (what a server wants: a search does not wait for SQLite). :func:`flush` waits for them."""
+    global _background
+    _background = enabled
+
+
+def flush() -> None:
+    """Wait until every trace recorded so far in this process is stored."""
+    _writer.flush()
 
 
 def install(cls: type) -> type:

@@ -34,6 +34,28 @@ def _dump(value) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+def _rows(trace: Trace) -> tuple[tuple, list[tuple], list[tuple], int]:
+    """The rows of one trace for ``traces``, ``evidence`` and ``llm_calls``, and its size in bytes."""
+    config, steps, detail = _dump(trace.config), _dump(trace.steps), _dump(trace.detail)
+    ev_rows = [
+        (trace.id, e.rank, e.path, e.start_line, e.end_line, e.score, e.symbol, e.kind, e.language, e.header,
+         e.text, _dump(e.why), e.step, int(e.shown), int(e.cited), None if e.relevant is None else int(e.relevant))
+        for e in trace.evidence
+    ]
+    call_rows = [
+        (trace.id, c.seq, c.model, c.prompt_version, c.purpose, _dump(c.messages), c.output, c.prompt_tokens,
+         c.completion_tokens, int(c.usage_estimated), c.latency_ms, int(c.ok), c.error)
+        for c in trace.calls
+    ]
+    size = len(config) + len(steps) + len(detail) + len(trace.question) + len(trace.answer or "")
+    size += sum(len(r[10]) + len(r[11]) + 64 for r in ev_rows)
+    size += sum(len(r[5]) + len(r[6] or "") + 64 for r in call_rows)
+    trace_row = (trace.id, trace.kind, trace.question, trace.created, trace.duration_ms, trace.status, trace.error,
+                 trace.answer, None if trace.checks_ok is None else int(trace.checks_ok), config, steps, detail,
+                 len(ev_rows), size, trace.label, trace.note, trace.labeled_at)
+    return trace_row, ev_rows, call_rows, size
+
+
 class TraceStore:
     """Tables of ``traces.db``. Thread-safe: one connection, one lock."""
 
@@ -62,32 +84,22 @@ class TraceStore:
     # -- writing --------------------------------------------------------------
     def add(self, trace: Trace) -> int:
         """Store ``trace``; returns the bytes it takes (the payload that retention counts)."""
-        config, steps, detail = _dump(trace.config), _dump(trace.steps), _dump(trace.detail)
-        ev_rows = [
-            (trace.id, e.rank, e.path, e.start_line, e.end_line, e.score, e.symbol, e.kind, e.language, e.header,
-             e.text, _dump(e.why), e.step, int(e.shown), int(e.cited), None if e.relevant is None else int(e.relevant))
-            for e in trace.evidence
-        ]
-        call_rows = [
-            (trace.id, c.seq, c.model, c.prompt_version, c.purpose, _dump(c.messages), c.output, c.prompt_tokens,
-             c.completion_tokens, int(c.usage_estimated), c.latency_ms, int(c.ok), c.error)
-            for c in trace.calls
-        ]
-        size = len(config) + len(steps) + len(detail) + len(trace.question) + len(trace.answer or "")
-        size += sum(len(r[10]) + len(r[11]) + 64 for r in ev_rows)
-        size += sum(len(r[5]) + len(r[6] or "") + 64 for r in call_rows)
+        return self.add_many([trace])
+
+    def add_many(self, traces: list[Trace]) -> int:
+        """Store ``traces`` in one transaction; returns the bytes they take together."""
+        rows = [_rows(trace) for trace in traces]
         with self.transaction() as db:
-            db.execute(
-                "INSERT INTO traces(id, kind, question, created, duration_ms, status, error, answer, checks_ok, "
-                "config, steps, detail, n_evidence, bytes, label, note, labeled_at) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (trace.id, trace.kind, trace.question, trace.created, trace.duration_ms, trace.status, trace.error,
-                 trace.answer, None if trace.checks_ok is None else int(trace.checks_ok), config, steps, detail,
-                 len(ev_rows), size, trace.label, trace.note, trace.labeled_at),
-            )
-            db.executemany("INSERT INTO evidence VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", ev_rows)
-            db.executemany("INSERT INTO llm_calls VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", call_rows)
-        return size
+            for trace_row, ev_rows, call_rows, _size in rows:
+                db.execute(
+                    "INSERT INTO traces(id, kind, question, created, duration_ms, status, error, answer, checks_ok, "
+                    "config, steps, detail, n_evidence, bytes, label, note, labeled_at) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    trace_row,
+                )
+                db.executemany("INSERT INTO evidence VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", ev_rows)
+                db.executemany("INSERT INTO llm_calls VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", call_rows)
+        return sum(r[3] for r in rows)
 
     def set_label(self, trace_id: str, label: str | None, note: str | None = None, *, keep_note: bool = False) -> None:
         """Label a trace good or bad (None clears it) with an optional note."""
