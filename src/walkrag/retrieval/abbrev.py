@@ -32,9 +32,9 @@ class Abbreviations:
     @classmethod
     def from_store(cls, store) -> Abbreviations:
         counts: dict[str, int] = defaultdict(int)
-        for (name,) in store.db.execute("SELECT name FROM definitions"):
+        for name, n in store.db.execute("SELECT name, COUNT(*) FROM definitions GROUP BY name"):
             for part in split_identifier(name):
-                counts[part] += 1
+                counts[part] += n
         for (path,) in store.db.execute("SELECT path FROM files"):
             for piece in path.rsplit(".", 1)[0].split("/"):
                 for part in split_identifier(piece):

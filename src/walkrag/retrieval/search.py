@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 
 from walkrag.models.embedders import Embedder, embed_query
 from walkrag.models.rerankers import Reranker, RerankerError
@@ -129,8 +130,12 @@ class Searcher:
             ids, matrix = store.chunk_vectors(embedder.model_id)
             self.vectors = VectorIndex(ids, matrix)
         self.priors = FilePriors.from_store(store)
-        self.abbreviations = Abbreviations.from_store(store)
         self.paths = PathIndex([r[0] for r in store.db.execute("SELECT path FROM files ORDER BY path")])
+
+    @cached_property
+    def abbreviations(self) -> Abbreviations:
+        """Built on the first question (a few hundred ms on a large index), not on open."""
+        return Abbreviations.from_store(self.store)
 
     # -- retrievers -------------------------------------------------------------
     def _retrieve(self, q: QueryAnalysis, opts: SearchOptions) -> dict[str, list[tuple[int, float]]]:
