@@ -118,7 +118,8 @@ def test_ask_plain_and_streamed(server):
 
 def test_reindex_and_staleness(indexed):
     env = server_env(WALKRAG_SERVER_CHECK_INTERVAL="0.2")
-    with running_server(indexed / ".walkrag", env=env) as base:
+    # One process: with several, each has its own view and catches up with a run within a second.
+    with running_server(indexed / ".walkrag", "--workers", "1", env=env) as base:
         assert httpx.get(base + "/freshness").json()["stale"] is False
         (indexed / "shop" / "refunds.py").write_text("def issue_refund(order_id):\n    return order_id\n")
         deadline = time.monotonic() + 20
@@ -227,3 +228,34 @@ def test_ask_streams_model_tokens(indexed):
     assert kinds.count("token") >= 1 and kinds[-1] == "result", kinds
     result = json.loads(events[-1][1].removeprefix("data: "))
     assert result["llm_used"] and result["citations"], result
+
+
+def test_several_worker_processes_serve_and_store_every_trace(indexed):
+    from walkrag.traces import TraceStore
+
+    with running_server(indexed / ".walkrag", "--workers", "2") as base:
+        questions = [f"how is the discount applied {i}" for i in range(20)]
+        for q in questions:  # a new connection each: the kernel spreads them over the workers
+            r = httpx.get(base + "/search", params={"q": q, "k": 3})
+            assert r.status_code == 200 and r.json()
+        assert httpx.get(base + "/symbols", params={"name": "apply_discount"}).status_code == 200
+    store = TraceStore(indexed / ".walkrag")
+    try:
+        recorded = [row["question"] for row in store.list(limit=100)]
+    finally:
+        store.close()
+    assert sorted(recorded) == sorted(questions), "a trace queued in a worker was lost at shutdown"
+
+
+def test_watch_with_several_workers_is_refused(indexed):
+    proc = subprocess.run(
+        [sys.executable, "-m", "walkrag", "serve", "--index-dir", str(indexed / ".walkrag"), "--watch",
+         "--workers", "2", "--port", str(free_port())],
+        env=server_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "--watch" in proc.stderr and "--workers 1" in proc.stderr
+

@@ -22,7 +22,16 @@ def serve(
     ] = None,
     watch: Annotated[bool, typer.Option("--watch", help="re-index changed files in the background")] = False,
     workers: Annotated[
-        int, typer.Option(min=1, max=16, help="searches served at once (each loads the index)")
+        int | None,
+        typer.Option(
+            min=1,
+            max=16,
+            help="server processes, each loading the index (default: one per core, at most 4; 1 with --watch)",
+            show_default=False,
+        ),
+    ] = None,
+    readers: Annotated[
+        int, typer.Option(min=1, max=16, help="searches each process runs at once (each loads the index)")
     ] = 2,
 ) -> None:
     """Serve the index over HTTP (OpenAPI at /docs and /openapi.json)."""
@@ -30,7 +39,9 @@ def serve(
     from walkrag.server.http import serve as run_server
 
     try:
-        run_server(index_dir, host=host, port=port, token=token, watch=watch, workers=workers)
+        run_server(
+            index_dir, host=host, port=port, token=token, watch=watch, workers=workers, readers=readers
+        )
     except ServeError as exc:
         raise fail(str(exc), 2) from exc
 

@@ -8,9 +8,11 @@ freshness in ``X-Walkrag-*`` headers (``/freshness`` has the details). Binds
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import sys
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Query, Request
@@ -81,9 +83,22 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message, "status": status}, status_code=status)
 
 
-def create_app(service: IndexService, *, token: str | None = None) -> FastAPI:
-    """The FastAPI app over ``service``; ``token`` makes every route require ``Authorization: Bearer``."""
+def create_app(
+    service: IndexService, *, token: str | None = None, on_shutdown: Callable[[], None] | None = None
+) -> FastAPI:
+    """The FastAPI app over ``service``; ``token`` makes every route require ``Authorization: Bearer``;
+    ``on_shutdown`` runs when the server stops."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        try:
+            yield
+        finally:
+            if on_shutdown is not None:
+                await run_in_threadpool(on_shutdown)
+
     app = FastAPI(
+        lifespan=lifespan,
         title="walkrag",
         version="1",
         summary="Cited search, answers and code navigation over one indexed folder.",
@@ -93,8 +108,19 @@ def create_app(service: IndexService, *, token: str | None = None) -> FastAPI:
         ),
     )
 
-    async def call(fn, *args, timeout: float = Limits.search_timeout_s, **kwargs):
-        return await asyncio.wait_for(run_in_threadpool(fn, *args, **kwargs), timeout)
+    # A request waits for a free reader here, first come first served. Left to the worker
+    # threads, it would wait blocked on the reader pool, and those wake in no particular
+    # order: under load a few requests waited many times longer than the rest.
+    gates = {"search": asyncio.Semaphore(service.workers), "graph": asyncio.Semaphore(1)}
+
+    async def call(fn, *args, timeout: float = Limits.search_timeout_s, lane: str | None = "graph", **kwargs):
+        async def run():
+            if lane is None:
+                return await run_in_threadpool(fn, *args, **kwargs)
+            async with gates[lane]:
+                return await run_in_threadpool(fn, *args, **kwargs)
+
+        return await asyncio.wait_for(run(), timeout)
 
     @app.exception_handler(ConfinementError)
     async def _confined(_request: Request, exc: ConfinementError):
@@ -127,14 +153,14 @@ def create_app(service: IndexService, *, token: str | None = None) -> FastAPI:
         q: Annotated[str, Query(max_length=Limits.max_query_chars, description="what to look for")], k: K = 10
     ):
         """Hybrid search: cited spans, best first, each saying why it ranked (the `search --json` shape)."""
-        return await call(service.search, q, k)
+        return await call(service.search, q, k, lane="search")
 
     @app.post("/ask", tags=["answers"], response_model=None, responses=ERRORS)
     async def ask(body: AskBody):
         """A cited answer (the `ask --json` shape); `stream: true` sends Server-Sent Events."""
         if not body.stream:
             return await call(
-                service.ask, body.question, body.k, use_llm=body.llm, timeout=Limits.ask_timeout_s
+                service.ask, body.question, body.k, use_llm=body.llm, timeout=Limits.ask_timeout_s, lane=None
             )
         if not body.question.strip():
             raise ValueError("question must be a non-empty string")
@@ -145,7 +171,7 @@ def create_app(service: IndexService, *, token: str | None = None) -> FastAPI:
     @app.post("/walk", tags=["answers"], response_model=None, responses=ERRORS)
     async def walk(body: WalkBody):
         """The multi-step walk: evidence gathered over several steps, and a cited answer."""
-        return await call(service.walk, body.question, timeout=Limits.ask_timeout_s)
+        return await call(service.walk, body.question, timeout=Limits.ask_timeout_s, lane="search")
 
     @app.get("/symbols", tags=["code graph"], response_model=None, responses=ERRORS)
     async def symbols(
@@ -263,6 +289,34 @@ def check_bind(host: str, token: str | None) -> None:
         raise ServeError(f"the token must be at least {MIN_TOKEN_CHARS} characters to bind {host}")
 
 
+WORKER_ENV = "WALKRAG_SERVE_WORKER"  # how a worker process learns what to serve (JSON)
+
+
+def default_workers() -> int:
+    """Server processes when ``--workers`` is not given: one per core, at most four.
+
+    One process runs Python on one core at a time (the GIL); a search is mostly Python, so a
+    second core needs a second process. Each process loads its own copy of the lexical index
+    and models; the vectors are memory-mapped and shared.
+    """
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _uvicorn_options() -> dict[str, Any]:
+    return {
+        "log_level": "warning",
+        "limit_concurrency": 512,
+        "timeout_keep_alive": 5,
+        "h11_max_incomplete_event_size": 16 * 1024,
+    }
+
+
+def _service(index_dir, readers: int) -> IndexService:
+    service = IndexService.open(index_dir, workers=readers)
+    service.warm()
+    return service
+
+
 def serve(
     index_dir=None,
     *,
@@ -270,34 +324,65 @@ def serve(
     port: int = 8765,
     token: str | None = None,
     watch: bool = False,
-    workers: int = 2,
+    workers: int | None = None,
+    readers: int = 2,
 ) -> None:
-    """Run the HTTP API until interrupted; ``workers`` searches run at once."""
+    """Run the HTTP API until interrupted: ``workers`` processes (default :func:`default_workers`),
+    each running ``readers`` searches at once. ``watch`` needs a single process."""
     import uvicorn
 
     token = resolve_token(token)
     check_bind(host, token)
-    service = IndexService.open(index_dir, workers=workers)
-    service.warm()
-    if watch:
-        service.start_watching()
-    app = create_app(service, token=token)
+    if watch and workers is not None and workers > 1:
+        raise ServeError(
+            "--watch re-indexes inside the server process, so it needs --workers 1 "
+            "(or run `walkrag index` when files change: every worker picks up a finished index run)"
+        )
+    processes = 1 if watch else (workers or default_workers())
+    if processes == 1:
+        service = _service(index_dir, readers)
+        if watch:
+            service.start_watching()
+        root = service.root
+    else:
+        from walkrag.index import open_index
+
+        with open_index(None, index_dir=index_dir) as index:  # fail here, not in every worker
+            root = index.root
+        service = None
     print(
-        f"walkrag: serving {service.root} on http://{host}:{port} (docs: /docs)"
+        f"walkrag: serving {root} on http://{host}:{port} (docs: /docs)"
+        + (f" · {processes} processes" if processes > 1 else "")
         + (" · watching for changes" if watch else "")
         + (" · token required" if token else ""),
         file=sys.stderr,
         flush=True,
     )
-    try:
-        uvicorn.run(
-            app,
-            host=host,
-            port=port,
-            log_level="warning",
-            limit_concurrency=512,
-            timeout_keep_alive=5,
-            h11_max_incomplete_event_size=16 * 1024,
-        )
-    finally:
-        service.close()
+    if service is not None:
+        try:
+            uvicorn.run(create_app(service, token=token), host=host, port=port, **_uvicorn_options())
+        finally:
+            service.close()
+        return
+    # Worker processes are spawned: they read what to serve from the environment, and share the
+    # listening socket that uvicorn's supervisor (this process) binds and keeps them alive on.
+    os.environ[WORKER_ENV] = json.dumps(
+        {"index_dir": None if index_dir is None else str(index_dir), "readers": readers}
+    )
+    if token:
+        os.environ[TOKEN_ENV] = token
+    uvicorn.run(
+        "walkrag.server.http:worker_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=processes,
+        **_uvicorn_options(),
+    )
+
+
+def worker_app() -> FastAPI:
+    """The app of one server worker process (see :func:`serve`)."""
+    config = json.loads(os.environ[WORKER_ENV])
+    service = _service(config["index_dir"], config["readers"])
+    return create_app(service, token=resolve_token(None), on_shutdown=service.close)
