@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
+from functools import lru_cache
 
 from walkrag.retrieval.priors import FilePriors
 from walkrag.retrieval.query import QueryAnalysis
@@ -28,30 +29,34 @@ DEFINITION_PARTIAL = 0.25
 # Chunks of one file shown before every other candidate file has had its turn.
 PER_FILE = 2
 
-def _norm(name: str) -> str:
-    return "".join(split_identifier(name))
+_SYMBOL_SEP = re.compile(r"\.|::|#| > ")
+
+
+@lru_cache(maxsize=65536)
+def _name_parts(symbol: str) -> tuple[str, frozenset[str]]:
+    """A symbol's own name (its last part), normalised, and the words it is made of."""
+    parts = split_identifier(_SYMBOL_SEP.split(symbol)[-1])
+    return "".join(parts), frozenset(parts)
 
 
 def definition_boost(symbol: str | None, q: QueryAnalysis) -> float:
     """How well the chunk's own symbol matches what the query names."""
     if not symbol:
         return 0.0
-    last = re.split(r"\.|::|#| > ", symbol)[-1]
+    norm, parts = _name_parts(symbol)
     if q.identifiers:
         for ident in q.identifiers:
-            target = _norm(re.split(r"\.|::|#", ident)[-1])
-            if target and _norm(last) == target:
+            target = _name_parts(ident)[0]
+            if target and norm == target:
                 return DEFINITION_EXACT if q.is_identifier else DEFINITION_EXACT / 2
         if q.is_identifier:
-            want = set(split_identifier(q.identifiers[0]))
-            have = set(split_identifier(last))
-            if want and want <= have:
+            want = _name_parts(q.identifiers[0])[1]
+            if want and want <= parts:
                 return DEFINITION_PARTIAL
         return 0.0
-    parts = set(split_identifier(last))
     if not parts:
         return 0.0
-    covered = len(parts & set(q.tokens)) / len(parts)
+    covered = len(parts.intersection(q.tokens)) / len(parts)
     return DEFINITION_PARTIAL * covered if covered >= 0.5 else 0.0
 
 
