@@ -150,46 +150,23 @@ def test_watch_reindexes_changed_files(indexed):
         assert httpx.get(base + "/span", params={"path": "shop/loyalty.py"}).json()["total_lines"] == 2
 
 
-def test_public_address_without_token_is_refused(indexed):
-    for host in ("0.0.0.0", "192.0.2.1", "example.com"):
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "walkrag",
-                "serve",
-                "--index-dir",
-                str(indexed / ".walkrag"),
-                "--host",
-                host,
-                "--port",
-                str(free_port()),
-            ],
-            env=server_env(),
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert proc.returncode == 2, proc.stderr
-        assert "refusing to bind" in proc.stderr and "token" in proc.stderr
-    short = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "walkrag",
-            "serve",
-            "--index-dir",
-            str(indexed / ".walkrag"),
-            "--host",
-            "0.0.0.0",
-            "--port",
-            str(free_port()),
-        ],
-        env=server_env(WALKRAG_SERVER_TOKEN="short"),
+def _serve_refused(index_dir, *args, **env) -> subprocess.CompletedProcess:
+    """Run `walkrag serve` with arguments it must refuse; it exits before binding anything."""
+    return subprocess.run(
+        [sys.executable, "-m", "walkrag", "serve", "--index-dir", str(index_dir), "--port", str(free_port()), *args],
+        env=server_env(**env),
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def test_public_address_without_token_is_refused(indexed):
+    for host in ("0.0.0.0", "192.0.2.1", "example.com"):
+        proc = _serve_refused(indexed / ".walkrag", "--host", host)
+        assert proc.returncode == 2, proc.stderr
+        assert "refusing to bind" in proc.stderr and "token" in proc.stderr
+    short = _serve_refused(indexed / ".walkrag", "--host", "0.0.0.0", WALKRAG_SERVER_TOKEN="short")
     assert short.returncode == 2 and "at least" in short.stderr
 
 
@@ -248,14 +225,7 @@ def test_several_worker_processes_serve_and_store_every_trace(indexed):
 
 
 def test_watch_with_several_workers_is_refused(indexed):
-    proc = subprocess.run(
-        [sys.executable, "-m", "walkrag", "serve", "--index-dir", str(indexed / ".walkrag"), "--watch",
-         "--workers", "2", "--port", str(free_port())],
-        env=server_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    proc = _serve_refused(indexed / ".walkrag", "--watch", "--workers", "2")
     assert proc.returncode == 2, proc.stderr
     assert "--watch" in proc.stderr and "--workers 1" in proc.stderr
 
