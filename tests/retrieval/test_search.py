@@ -240,6 +240,12 @@ def test_file_priors_name_tests_copies_and_glue(tmp_path):
     docs = FilePriors(["docs/testing/tools.md", "tests/test_tools.py"], prose={"docs/testing/tools.md"})
     assert docs.factors("docs/testing/tools.md", natural) == {}
     assert set(docs.factors("tests/test_tools.py", natural)) == {"secondary_path"}
+    notes = FilePriors(["CHANGELOG.md", "docs/releases/2.0.txt", "src/changes.py"],
+                       prose={"CHANGELOG.md", "docs/releases/2.0.txt"})
+    assert set(notes.factors("CHANGELOG.md", natural)) == {"history"}
+    assert set(notes.factors("docs/releases/2.0.txt", natural)) == {"history"}
+    assert notes.factors("src/changes.py", natural) == {}  # code named "changes" is code
+    assert notes.factors("docs/releases/2.0.txt", analyze("what changed in parse in 2.0")) == {}
     hits = idx.search("parse text into tokens", k=3)
     assert hits[0].path == "pkg/core.py", [(h.path, h.why) for h in hits]
 

@@ -2,8 +2,8 @@
 
 Tests, examples and benchmarks; older copies kept beside the current code
 (``pkg/v1`` next to ``pkg``, ``src/v3`` next to ``src/v4``, ``compat/`` and
-``legacy/`` folders); and glue files that only import and re-export what others
-define. Each repeats the names and words of the code it sits next to, so each
+``legacy/`` folders); glue files that only import and re-export what others
+define; and release notes and changelogs, which mention every feature of a release. Each repeats the names and words of the code it sits next to, so each
 would otherwise compete with it. A query that asks for one of them by name
 (``tests``, ``v1``, ``legacy``) lifts the penalty.
 """
@@ -18,6 +18,7 @@ from walkrag.retrieval.query import QueryAnalysis
 TEST_FACTOR = 0.5
 SUPERSEDED_FACTOR = 0.8
 GLUE_FACTOR = 0.85
+HISTORY_FACTOR = 0.6
 
 _TEST_PATH = re.compile(
     r"(^|/)(tests?|__tests__|spec|specs|testing|test_utils|fixtures|examples?|benchmarks?)(/|$)"
@@ -28,6 +29,13 @@ _TEST_CLASS = re.compile(r"[a-z0-9](Tests?|Spec|Suite)\.(java|kt|kts|scala|cs|sw
 _TEST_WORDS = frozenset({"test", "tests", "testing", "spec", "specs", "example", "examples", "fixture", "fixtures",
                          "benchmark", "benchmarks"})
 
+# Release notes and changelogs mention every feature of their release without explaining it.
+_HISTORY_PATH = re.compile(
+    r"(^|/)(changelog|changes|history|news|releases?|release[-_ ]?notes?|whatsnew)(/|\.[a-z]+$|$)", re.IGNORECASE
+)
+_HISTORY_WORDS = frozenset({"release", "releases", "changelog", "changes", "changed", "history", "version", "versions",
+                            "new", "deprecated", "deprecation", "removed", "added", "upgrade", "upgrading"})
+
 _VERSION_DIR = re.compile(r"v(\d+)", re.IGNORECASE)
 _OLD_DIRS = frozenset({"compat", "_compat", "legacy", "_legacy"})
 # Share of a version folder's file names that its parent folder also has for it to count as a copy.
@@ -37,6 +45,11 @@ COPY_SHARE = 0.3
 def is_secondary_path(path: str) -> bool:
     """Tests, fixtures, examples and benchmarks: useful, but rarely what a question is about."""
     return bool(_TEST_PATH.search(path.lower()) or _TEST_CLASS.search(path))
+
+
+def is_history_path(path: str) -> bool:
+    """``CHANGELOG.md``, ``HISTORY.rst``, ``docs/releases/4.2.txt``, ``release-notes/``."""
+    return bool(_HISTORY_PATH.search(path))
 
 
 def superseded_dirs(paths: list[str]) -> dict[str, str]:
@@ -114,4 +127,6 @@ class FilePriors:
             out["superseded"] = SUPERSEDED_FACTOR
         if path in self.glue:
             out["glue"] = GLUE_FACTOR
+        if path in self.prose and is_history_path(path) and not _HISTORY_WORDS.intersection(q.tokens):
+            out["history"] = HISTORY_FACTOR
         return out
