@@ -268,3 +268,30 @@ def test_documents_of_every_format_are_indexed_and_found(corpus):
     page, refunds = pdf_hit.text.index("## Page 2"), pdf_hit.text.index("Refunds are issued")
     assert page < refunds  # the cited span carries the page the sentence is on
     assert all("OUTPUT-NOT-INDEXED" not in h.text for h in idx.search("OUTPUT-NOT-INDEXED", k=10))
+
+
+def test_file_views_lead_with_what_a_file_defines_and_are_rebuilt_when_their_format_changes(tmp_path):
+    from walkrag.retrieval.fileviews import build_views
+
+    long_doc = "Pricing rules for the shop. " + "Background and history of the pricing model. " * 20
+    (tmp_path / "pricing.py").write_text(
+        f'"""{long_doc}"""\n\n\ndef apply_discount(total):\n    return total * 0.9\n\n\n'
+        "class TaxTable:\n    pass\n"
+    )
+    (tmp_path / "guide.md").write_text("# Guide\n\nHow prices are shown to customers.\n\n## Rounding\n\nTo cents.\n")
+    idx, _ = build(tmp_path)
+    views = build_views(idx.store)
+    code = views["pricing.py"].split("\n")
+    assert code[0] == "pricing" and code[1] == "Pricing rules for the shop"
+    assert "apply discount" in code[2] and "tax table" in code[2].lower()
+    assert "Background" not in views["pricing.py"]
+    assert "How prices are shown" in views["guide.md"] and "Rounding" in views["guide.md"]
+    # An index whose views were written another way rebuilds them all on the next run, once
+    # (a view whose text did not change keeps its cached vector).
+    from walkrag.retrieval.fileviews import VIEW_VERSION
+
+    idx.store.set_meta("file_views", "0")
+    idx, stats = build(tmp_path)
+    assert "file_views" in stats.timings and idx.store.get_meta("file_views") == VIEW_VERSION
+    _, again = build(tmp_path)
+    assert "file_views" not in again.timings

@@ -22,7 +22,7 @@ from walkrag.chunking import chunk_document
 from walkrag.config import Settings
 from walkrag.models.embedders import load_embedder
 from walkrag.records import Chunk, Skip
-from walkrag.retrieval.fileviews import update_file_vectors
+from walkrag.retrieval.fileviews import VIEW_VERSION, update_file_vectors
 from walkrag.sources.discover import SourceFile, discover
 from walkrag.sources.extract import ExtractionError, extract
 from walkrag.sources.languages import detect
@@ -284,7 +284,10 @@ def _update_vectors(store, settings, embedder, stats, phase, changed_paths: set[
         file_embedder = load_embedder(settings.file_embedder, settings.embed_base_url, settings.embed_api_key)
         file_model = file_embedder.model_id
     previous = VectorIndex.load(store.index_dir, old_generation) if old_generation and not rebuild else None
-    same_files = store.get_meta("file_embedder") == file_model
+    # A new way of writing file views re-embeds every view once.
+    same_files = store.get_meta("file_embedder") == file_model and (
+        file_embedder is None or store.get_meta("file_views") == VIEW_VERSION
+    )
     if previous is not None and not changed_paths and same_files:
         return  # nothing changed: the current generation stays
     generation = str(time.time_ns())
@@ -310,6 +313,7 @@ def _update_vectors(store, settings, embedder, stats, phase, changed_paths: set[
             )
     with store.transaction():
         store.set_meta("file_embedder", file_model)
+        store.set_meta("file_views", VIEW_VERSION)
         store.set_meta("vectors_generation", generation)
 
 

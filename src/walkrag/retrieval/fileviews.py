@@ -1,7 +1,9 @@
 """File-level dense retrieval: one short view per file, embedded with the transformer model.
 
-A file's view is its path, its module docstring and the names it defines, with
-identifiers split into words. Questions like "how are routes registered" are
+A code file's view is its path, the first sentence of its module docstring and
+the names it defines; a prose file's is its path, its opening lines and its
+headings; identifiers are split into words. The model reads only the first few
+dozen word pieces, so what a file defines must come before long docstrings. Questions like "how are routes registered" are
 about files more than lines, and a few hundred word pieces per file are cheap
 enough to give to the full MiniLM transformer even when every chunk goes to
 the fast static model. The vectors are derived data: rebuilt from SQLite,
@@ -11,6 +13,7 @@ cached by view hash and model like chunk vectors.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -22,7 +25,13 @@ from walkrag.store.sqlite import SQLiteStore
 
 MAX_NAMES = 60
 OPENING_CHARS = 300
+DOC_CHARS = 120
+# Bump when the view text changes: the next index run re-embeds every view.
+VIEW_VERSION = "2"
 KINDS_SKIPPED = {"section"}  # prose files list their headings instead
+
+
+_MODULE_DOC = re.compile(r"\s*(?:#[^\n]*\n\s*)*[rRuUbB]?(\"\"\"|\'\'\')(.*?)\1", re.DOTALL)
 
 
 def _words(name: str) -> str:
@@ -50,12 +59,14 @@ def build_views(store: SQLiteStore, paths: list[str] | None = None) -> dict[str,
         if doc and path not in docs:
             docs[path] = doc.split("\n\n")[0][:300]
     chunk_where = where.replace(" WHERE", " AND") if where else ""
-    for path, doc in store.db.execute(
-        "SELECT path, docstring FROM chunks WHERE kind IN ('module', 'preamble') AND docstring IS NOT NULL"
-        + chunk_where,
+    # A module's own docstring says what the file is for; it wins over its first definition's.
+    for path, text in store.db.execute(
+        "SELECT path, text FROM chunks WHERE kind = 'module' AND start_line = 1 AND language = 'python'" + chunk_where,
         args,
     ):
-        docs.setdefault(path, doc.split("\n\n")[0][:300])
+        m = _MODULE_DOC.match(text)
+        if m and m.group(2).strip():
+            docs[path] = " ".join(m.group(2).split("\n\n")[0].split())[:300]
     # Prose says what it is about in its opening lines more than in its headings.
     openings: dict[str, str] = {}
     file_where = where.replace(" WHERE path", " AND f.path") if where else ""
@@ -67,17 +78,17 @@ def build_views(store: SQLiteStore, paths: list[str] | None = None) -> dict[str,
         if path not in openings:
             openings[path] = " ".join(text.split())[:OPENING_CHARS]
     views = {}
-    for (path,) in store.db.execute(f"SELECT path FROM files{where} ORDER BY path", args):
+    for path, fmt in store.db.execute(f"SELECT path, format FROM files{where} ORDER BY path", args):
         stem = path.rsplit(".", 1)[0]
         parts = [" / ".join(_words(p) for p in stem.split("/"))]
-        if docs.get(path):
-            parts.append(docs[path])
-        elif openings.get(path):
-            parts.append(openings[path])
-        listed = list(dict.fromkeys(headings[path] + names[path]))
-        if listed:
-            parts.append(", ".join(listed))
-        views[path] = "\n".join(parts)
+        listed = ", ".join(dict.fromkeys(headings[path] + names[path]))
+        if fmt == "code":
+            # A long docstring would push every defined name past the model's cut.
+            about = docs.get(path, "").split(". ")[0][:DOC_CHARS]
+            parts += [about, listed]
+        else:
+            parts += [docs.get(path) or openings.get(path, ""), listed]
+        views[path] = "\n".join(p for p in parts if p)
     return views
 
 
