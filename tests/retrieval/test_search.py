@@ -294,3 +294,21 @@ def test_a_product_name_in_a_question_is_not_a_symbol(tmp_path):
     assert symbol_candidates(idx.store, analyze("how is a tRPC router made")) == []
     assert symbol_candidates(idx.store, analyze("TRPCRout"))  # a bare name still finds partial matches
     assert symbol_candidates(idx.store, analyze("why does TRPCRouter route calls"))
+
+
+@pytest.mark.parametrize(
+    ("text", "glue"),
+    [
+        ("export * from './router';\nexport { initTRPC } from './initTRPC';\n", True),
+        ("from .main import BaseModel\nfrom .fields import (\n    Field,\n    PrivateAttr,\n)\n\n__all__ = ['BaseModel', 'Field']\n", True),
+        ("pub mod engine;\npub use engine::Engine;\n", True),
+        ("const express = require('./express');\nmodule.exports = express;\n", True),
+        ("#!/bin/sh\nset -e\nfor f in *.log; do\n  gzip \"$f\"\ndone\necho done\n", False),
+        ("METH_GET = 'GET'\nMETH_POST = 'POST'\nMETH_PUT = 'PUT'\n", False),
+        ("import os\n\nprint(os.getcwd())\nos.makedirs('out', exist_ok=True)\nrun()\n", False),
+    ],
+)
+def test_glue_is_told_by_its_statements(text, glue):
+    from walkrag.retrieval.priors import is_glue
+
+    assert is_glue(text) is glue

@@ -36,6 +36,16 @@ _HISTORY_PATH = re.compile(
 _HISTORY_WORDS = frozenset({"release", "releases", "changelog", "changes", "changed", "history", "version", "versions",
                             "new", "deprecated", "deprecation", "removed", "added", "upgrade", "upgrading"})
 
+# Statements that only bring names in or pass them on, and the lines continuing a list of names.
+_MOVE = re.compile(
+    r"(import|export|from\s+\S+\s+import|require|use|pub\s+use|pub\s+mod|mod|#include|using|package|"
+    r"module\.exports|exports\.|__all__|@import|include|require_relative|alias)\b"
+    r"|(const|let|var)\s+[\w${}\s,]+=\s*require\("
+)
+_CONTINUATION = re.compile(r"[\w$.*]+( as [\w$]+)?,?|[})\]]+[;,]?( from .*)?|['\"][\w$.]+['\"],?")
+_COMMENT_STARTS = ("#!", "//", "/*", "*", "#", '"""', "'''", "--")
+GLUE_SHARE = 0.6
+
 _VERSION_DIR = re.compile(r"v(\d+)", re.IGNORECASE)
 _OLD_DIRS = frozenset({"compat", "_compat", "legacy", "_legacy"})
 # Share of a version folder's file names that its parent folder also has for it to count as a copy.
@@ -50,6 +60,16 @@ def is_secondary_path(path: str) -> bool:
 def is_history_path(path: str) -> bool:
     """``CHANGELOG.md``, ``HISTORY.rst``, ``docs/releases/4.2.txt``, ``release-notes/``."""
     return bool(_HISTORY_PATH.search(path))
+
+
+def is_glue(text: str) -> bool:
+    """Most statements import or pass names on: a barrel, an ``__init__`` gathering names, a ``mod.rs``."""
+    code = [ln.strip() for ln in text.splitlines()]
+    code = [ln for ln in code if ln and not ln.startswith(_COMMENT_STARTS)]
+    if not code:
+        return False
+    moving = sum(1 for ln in code if _MOVE.match(ln) or _CONTINUATION.fullmatch(ln))
+    return moving >= GLUE_SHARE * len(code)
 
 
 def superseded_dirs(paths: list[str]) -> dict[str, str]:
@@ -100,7 +120,7 @@ class FilePriors:
             paths.append(path)
             if fmt != "code":
                 prose.add(path)
-        glue = {
+        candidates = [
             r[0]
             for r in store.db.execute(
                 "SELECT f.path FROM files f WHERE f.format = 'code'"
@@ -108,7 +128,16 @@ class FilePriors:
                 " AND NOT EXISTS (SELECT 1 FROM definitions d WHERE d.path = f.path)"
             )
             if not is_secondary_path(r[0])
-        }
+        ]
+        texts: dict[str, list[str]] = defaultdict(list)
+        for start in range(0, len(candidates), 500):
+            part = candidates[start : start + 500]
+            for path, text in store.db.execute(
+                f"SELECT path, text FROM chunks WHERE path IN ({','.join('?' * len(part))}) ORDER BY start_line",
+                part,
+            ):
+                texts[path].append(text)
+        glue = {path for path in candidates if is_glue("\n".join(texts[path]))}
         return cls(paths, glue, prose)
 
     def superseded_word(self, path: str) -> str | None:
