@@ -219,10 +219,15 @@ def test_an_older_copy_yields_to_the_current_code_unless_asked_for(tmp_path):
 def test_file_priors_name_tests_copies_and_glue(tmp_path):
     from walkrag.retrieval.priors import FilePriors, is_secondary_path
 
-    for path in ("src/FooTest.java", "Tests/BarTests.cs", "spec/models/user_spec.rb", "pkg/test_api.py", "a/b.test.ts"):
+    for path in ("src/FooTest.java", "Tests/BarTests.cs", "spec/models/user_spec.rb", "pkg/test_api.py", "a/b.test.ts",
+                 "core/jvmTest/src/Flow.kt", "_examples/rest/main.go", "docs_src/app.py", "pkg/testdata/in.json",
+                 "src/__mocks__/fs.js"):
         assert is_secondary_path(path), path
-    for path in ("src/Contest.java", "src/latest.py", "pkg/attestation.py"):
+    for path in ("src/Contest.java", "src/latest.py", "pkg/attestation.py", "src/main/kotlin/Flow.kt"):
         assert not is_secondary_path(path), path
+    from walkrag.retrieval.priors import superseded_dirs
+
+    assert superseded_dirs(["single_include/json.hpp", "include/json.hpp"]) == {"single_include": "single_include"}
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "core.py").write_text("def parse(text):\n    '''Parse the text into tokens.'''\n    return text.split()\n")
     (tmp_path / "pkg" / "api.py").write_text("from pkg.core import parse\n\n__all__ = ['parse']\n")

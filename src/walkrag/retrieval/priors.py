@@ -21,13 +21,17 @@ GLUE_FACTOR = 0.85
 HISTORY_FACTOR = 0.6
 
 _TEST_PATH = re.compile(
-    r"(^|/)(tests?|__tests__|spec|specs|testing|test_utils|fixtures|examples?|benchmarks?)(/|$)"
+    r"(^|/)(tests?|__tests__|spec|specs|testing|test_utils|testdata|fixtures|__fixtures__|__mocks__"
+    r"|_?examples?|samples?|demos?|docs_src|benchmarks?)(/|$)"
     r"|(^|/)test_[^/]*$|_(test|spec)\.[a-z]+$|\.(test|spec)\.[a-z]+$|(^|/)conftest\.py$"
 )
-# JVM, .NET and Swift conventions name the class: FooTest.java, FooTests.cs, FooSpec.scala.
-_TEST_CLASS = re.compile(r"[a-z0-9](Tests?|Spec|Suite)\.(java|kt|kts|scala|cs|swift|php|groovy)$")
+# JVM, .NET and Swift conventions name the class (FooTest.java, BarTests.cs, BazSpec.scala) and
+# Gradle/Kotlin source sets the folder (jvmTest/, commonTest/, androidTest/).
+_TEST_CLASS = re.compile(
+    r"[a-z0-9](Tests?|Spec|Suite)\.(java|kt|kts|scala|cs|swift|php|groovy)$|(^|/)[a-z][A-Za-z]*Tests?(/|$)"
+)
 _TEST_WORDS = frozenset({"test", "tests", "testing", "spec", "specs", "example", "examples", "fixture", "fixtures",
-                         "benchmark", "benchmarks"})
+                         "benchmark", "benchmarks", "sample", "samples", "demo", "demos", "mock", "mocks"})
 
 # Release notes and changelogs mention every feature of their release without explaining it.
 _HISTORY_PATH = re.compile(
@@ -47,7 +51,9 @@ _COMMENT_STARTS = ("#!", "//", "/*", "*", "#", '"""', "'''", "--")
 GLUE_SHARE = 0.6
 
 _VERSION_DIR = re.compile(r"v(\d+)", re.IGNORECASE)
-_OLD_DIRS = frozenset({"compat", "_compat", "legacy", "_legacy"})
+# Older or copied code by its folder's name: compatibility layers, and single-file amalgamations
+# generated from the real sources (single_include/ in header-only C++ libraries).
+_OLD_DIRS = frozenset({"compat", "_compat", "legacy", "_legacy", "single_include", "amalgamation"})
 # Share of a version folder's file names that its parent folder also has for it to count as a copy.
 COPY_SHARE = 0.3
 
