@@ -554,7 +554,8 @@ def test_tiny_functions_merge_and_module_code_is_kept() -> None:
     assert len(chunks) == 1
     assert chunks[0].kind == "function" and chunks[0].symbol == "a"
     assert chunks[0].header == "small.py > a, b, c"
-    assert [d.name for d in defs] == ["a", "b", "c"]
+    # A module-level constant is a definition a question can name, not a chunk boundary.
+    assert [(d.name, d.kind) for d in defs] == [("LIMIT", "constant"), ("a", "function"), ("b", "function"), ("c", "function")]
 
 
 def _function(name: str, statements: int) -> str:
@@ -608,7 +609,8 @@ def test_non_ascii_lines_use_line_numbers_not_bytes() -> None:
     text = 'GREETING = "héllo wörld ✓"\n\n\ndef ünïcode(x):\n    return "日本語"\n'
     chunks, defs = chunk_code("u.py", text, "python")
     check_invariants(text, chunks)
-    d = defs[0]
+    const, d = defs
+    assert (const.name, const.kind, const.start_line, const.signature) == ("GREETING", "constant", 1, text.split("\n")[0])
     assert (d.name, d.start_line, d.end_line) == ("ünïcode", 4, 5)
     assert d.signature == "def ünïcode(x)"
 

@@ -17,7 +17,15 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node, Parser, Query, QueryCursor
 
-from walkrag.chunking.code_defs import Def, body_node, find_defs, first_line, walk
+from walkrag.chunking.code_defs import (
+    Def,
+    body_node,
+    find_defs,
+    first_line,
+    last_line,
+    module_constants,
+    walk,
+)
 from walkrag.chunking.code_nodes import LANGUAGES, LangSpec
 from walkrag.chunking.text import line_windows
 from walkrag.records import Chunk, Definition
@@ -88,6 +96,21 @@ def chunk_code(path: str, text: str, language: str) -> tuple[list[Chunk], list[D
         )
         for d in walk(roots)
     ]
+    for name, node in module_constants(root, language):
+        definitions.append(
+            Definition(
+                name=name,
+                qualified_name=name,
+                kind="constant",
+                path=path,
+                start_line=first_line(node),
+                end_line=last_line(node),
+                language=language,
+                signature=lines[first_line(node) - 1].strip()[:200],
+                docstring=None,
+            )
+        )
+    definitions.sort(key=lambda d: d.start_line)  # stable: a container stays before its members
     return chunks, definitions
 
 

@@ -327,3 +327,34 @@ def _first_paragraph(text: str) -> str | None:
         if para:
             return para[:_MAX_DOC]
     return None
+
+
+_CONSTANT = re.compile(r"_*[A-Z][A-Z0-9_]*[A-Z0-9]")
+_JS_FAMILY = frozenset({"javascript", "typescript", "tsx"})
+
+
+def module_constants(root: Node, language: str) -> list[tuple[str, Node]]:
+    """Top-level UPPER_CASE names bound to a value (settings, limits, defaults): (name, statement).
+
+    They are definitions a question can name (``SESSION_COOKIE_AGE``) without being
+    chunk boundaries: the chunk that holds them stays as it is.
+    """
+    found: list[tuple[str, Node]] = []
+    for statement in root.named_children:
+        node = statement
+        if language == "python":
+            if node.type == "expression_statement" and node.named_child_count:
+                node = node.named_children[0]
+            if node.type == "assignment":
+                left = node.child_by_field_name("left")
+                if left is not None and left.type == "identifier":
+                    found.append((node_text(left), statement))
+        elif language in _JS_FAMILY:
+            if node.type == "export_statement":
+                node = first_named(node, frozenset({"lexical_declaration", "variable_declaration"})) or node
+            if node.type in {"lexical_declaration", "variable_declaration"}:
+                for decl in node.named_children:
+                    name = decl.child_by_field_name("name") if decl.type == "variable_declarator" else None
+                    if name is not None and name.type == "identifier" and value_function(decl) is None:
+                        found.append((node_text(name), statement))
+    return [(name, node) for name, node in found if _CONSTANT.fullmatch(name)]
