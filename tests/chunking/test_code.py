@@ -696,3 +696,20 @@ def test_brace_language_fragments_are_covered(lines: list[str]) -> None:
     for language in ("javascript", "typescript", "java", "cpp"):
         chunks, _ = chunk_code("x", text, language)
         check_invariants(text, chunks)
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "names"),
+    [
+        ("python", "DEBUG = False\nlimit = 3\nA, B = 1, 2\n\ndef f():\n    INNER = 1\n", ["DEBUG"]),
+        ("typescript", "export const MAX_SIZE = 10;\nconst opts = {};\nexport const RUN = () => 1;\n", ["MAX_SIZE"]),
+        ("go", "package x\n\nconst (\n\tStatusOK = 200\n\tStatusNotFound = 404\n)\n", ["StatusOK", "StatusNotFound"]),
+        ("rust", "pub const DEFAULT_PORT: u16 = 80;\nstatic GLOBAL: i32 = 1;\n", ["DEFAULT_PORT", "GLOBAL"]),
+        ("c", "#ifndef UV_H\n#define UV_H\n#define UV_VERSION_MAJOR 1\n#endif\n", ["UV_VERSION_MAJOR"]),
+        ("cpp", 'extern "C" {\n#define API_LEVEL 3\n}\nint f();\n', ["API_LEVEL"]),
+    ],
+)
+def test_top_level_constants_are_definitions_not_boundaries(language: str, text: str, names: list[str]) -> None:
+    chunks, defs = chunk_code("f", text, language)
+    check_invariants(text, chunks)
+    assert [d.name for d in defs if d.kind == "constant"] == names

@@ -333,14 +333,32 @@ _CONSTANT = re.compile(r"_*[A-Z][A-Z0-9_]*[A-Z0-9]")
 _JS_FAMILY = frozenset({"javascript", "typescript", "tsx"})
 
 
-def module_constants(root: Node, language: str) -> list[tuple[str, Node]]:
-    """Top-level UPPER_CASE names bound to a value (settings, limits, defaults): (name, statement).
+_C_BLOCKS = frozenset({"preproc_ifdef", "preproc_if", "preproc_else", "preproc_elif", "linkage_specification",
+                       "declaration_list"})
 
-    They are definitions a question can name (``SESSION_COOKIE_AGE``) without being
-    chunk boundaries: the chunk that holds them stays as it is.
+
+def _top_level(root: Node, language: str):
+    """The file's top-level statements; in C and C++ also those inside include guards and ``extern "C"``."""
+    stack = list(reversed(root.named_children))
+    while stack:
+        node = stack.pop()
+        if language in {"c", "cpp"} and node.type in _C_BLOCKS:
+            stack.extend(reversed(node.named_children))
+        else:
+            yield node
+
+
+def module_constants(root: Node, language: str) -> list[tuple[str, Node]]:
+    """Top-level constants (settings, limits, defaults): (name, the node that binds it).
+
+    Python assignments and JS/TS ``const``/``let`` bindings count when the name is
+    UPPER_CASE; Go ``const`` specs, Rust ``const``/``static`` items and C/C++
+    ``#define`` names count as declared. They are definitions a question can name
+    (``SESSION_COOKIE_AGE``) without being chunk boundaries.
     """
     found: list[tuple[str, Node]] = []
-    for statement in root.named_children:
+    declared: list[tuple[str, Node]] = []
+    for statement in _top_level(root, language):
         node = statement
         if language == "python":
             if node.type == "expression_statement" and node.named_child_count:
@@ -357,4 +375,16 @@ def module_constants(root: Node, language: str) -> list[tuple[str, Node]]:
                     name = decl.child_by_field_name("name") if decl.type == "variable_declarator" else None
                     if name is not None and name.type == "identifier" and value_function(decl) is None:
                         found.append((node_text(name), statement))
-    return [(name, node) for name, node in found if _CONSTANT.fullmatch(name)]
+        elif language == "go" and node.type == "const_declaration":
+            for spec in node.named_children:
+                if spec.type == "const_spec":
+                    declared += [(node_text(n), spec) for n in spec.children_by_field_name("name")]
+        elif language == "rust" and node.type in {"const_item", "static_item"}:
+            name = node.child_by_field_name("name")
+            if name is not None:
+                declared.append((node_text(name), node))
+        elif language in {"c", "cpp"} and node.type == "preproc_def":
+            name = node.child_by_field_name("name")
+            if name is not None and node.child_by_field_name("value") is not None:  # not an include guard
+                found.append((node_text(name), node))
+    return [(name, node) for name, node in found if _CONSTANT.fullmatch(name)] + declared
