@@ -295,3 +295,18 @@ def test_file_views_lead_with_what_a_file_defines_and_are_rebuilt_when_their_for
     assert "file_views" in stats.timings and idx.store.get_meta("file_views") == VIEW_VERSION
     _, again = build(tmp_path)
     assert "file_views" not in again.timings
+
+
+def test_a_new_chunker_version_rechunks_unchanged_files_once(tmp_path):
+    (tmp_path / "settings.py").write_text("TIMEOUT = 30\n\n\ndef load():\n    return TIMEOUT\n")
+    idx, _ = build(tmp_path)
+    assert [r[0] for r in idx.store.db.execute("SELECT name FROM definitions WHERE kind='constant'")] == ["TIMEOUT"]
+    # An index written by an older chunker (no constants) is brought up to date on its next run.
+    with idx.store.transaction():
+        idx.store.db.execute("DELETE FROM definitions WHERE kind='constant'")
+    idx.store.set_meta("chunker", "1")
+    idx, stats = build(tmp_path)
+    assert stats.unchanged == 0
+    assert [r[0] for r in idx.store.db.execute("SELECT name FROM definitions WHERE kind='constant'")] == ["TIMEOUT"]
+    _, again = build(tmp_path)
+    assert again.unchanged == 1

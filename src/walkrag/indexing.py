@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from walkrag import codegraph
-from walkrag.chunking import chunk_document
+from walkrag.chunking import CHUNKER_VERSION, chunk_document
 from walkrag.config import Settings
 from walkrag.models.embedders import load_embedder
 from walkrag.records import Chunk, Skip
@@ -200,6 +200,8 @@ def _run(root: Path, store: SQLiteStore, settings: Settings, stats: IndexStats, 
     run_id = store.start_run()
     previous_root = store.get_meta("root")
     model_changed = store.get_meta("embedder") not in (None, embedder.model_id)
+    # A new embedder or a new way of chunking makes every file's stored chunks stale.
+    redo_all = model_changed or store.get_meta("chunker") != CHUNKER_VERSION
     repair = store.get_meta("lexical_dirty") == "1" or lexical.num_docs() != store.count("chunks")
     with store.transaction():
         store.set_meta("root", str(root))
@@ -211,7 +213,7 @@ def _run(root: Path, store: SQLiteStore, settings: Settings, stats: IndexStats, 
     for src in found.files:
         state = known.get(src.path)
         same_stat = state and state[1] == src.size and state[2] == src.mtime_ns
-        if same_stat and previous_root == str(root) and not model_changed:
+        if same_stat and previous_root == str(root) and not redo_all:
             stats.unchanged += 1
         else:
             todo.append(src)
@@ -233,7 +235,7 @@ def _run(root: Path, store: SQLiteStore, settings: Settings, stats: IndexStats, 
                     skips.append(item)
                     continue
                 state = known.get(src.path)
-                if state and state[0] == item.digest and not model_changed:
+                if state and state[0] == item.digest and not redo_all:
                     # Same content, new mtime (a checkout, a touch): nothing to redo.
                     with store.transaction():
                         store.touch_file(src.path, src.size, src.mtime_ns)
@@ -272,6 +274,7 @@ def _run(root: Path, store: SQLiteStore, settings: Settings, stats: IndexStats, 
     _update_vectors(store, settings, embedder, stats, phase, changed_paths, rebuild=repair or model_changed)
     with store.transaction():
         store.set_meta("lexical_dirty", "0")
+        store.set_meta("chunker", CHUNKER_VERSION)
         store.finish_run(run_id, stats.as_dict())
 
 

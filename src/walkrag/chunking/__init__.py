@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from walkrag.records import Chunk, Definition, Document
 
+# Bump when chunks or definitions of unchanged files would come out differently: the next
+# index run then re-chunks every file (vectors of unchanged chunk text stay cached).
+CHUNKER_VERSION = "2"  # 2: top-level constants are definitions
+
 
 def chunk_document(doc: Document) -> tuple[list[Chunk], list[Definition]]:
     """Chunk one extracted document; also return the definitions found on the way."""
