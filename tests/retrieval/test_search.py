@@ -317,3 +317,13 @@ def test_glue_is_told_by_its_statements(text, glue):
     from walkrag.retrieval.priors import is_glue
 
     assert is_glue(text) is glue
+
+
+def test_a_question_covers_a_name_up_to_word_kin():
+    from walkrag.retrieval.paths import light_stem
+    from walkrag.retrieval.ranking import definition_boost
+
+    q = analyze("how is the chunked payload parsed")
+    roots = frozenset(light_stem(t) for t in q.tokens)
+    assert definition_boost("http.PayloadParser", q, roots) > 0  # payload, parser <- payload, parsed
+    assert definition_boost("http.StreamWriter", q, roots) == 0

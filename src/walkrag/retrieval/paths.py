@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from functools import lru_cache
 
 from walkrag.retrieval.tokenize import code_tokens
 
@@ -11,6 +12,7 @@ _SUFFIXES = ("ations", "ation", "ings", "ing", "ions", "ion", "ers", "er", "ors"
 MIN_ROOT = 4
 
 
+@lru_cache(maxsize=65536)
 def light_stem(token: str) -> str:
     """The root a word shares with its kin, for matching names: parse, parsed, parser, parsing -> pars.
 

@@ -16,6 +16,7 @@ import re
 from collections import defaultdict
 from functools import lru_cache
 
+from walkrag.retrieval.paths import light_stem
 from walkrag.retrieval.priors import FilePriors
 from walkrag.retrieval.query import QueryAnalysis
 from walkrag.retrieval.tokenize import split_identifier
@@ -33,17 +34,17 @@ _SYMBOL_SEP = re.compile(r"\.|::|#| > ")
 
 
 @lru_cache(maxsize=65536)
-def _name_parts(symbol: str) -> tuple[str, frozenset[str]]:
-    """A symbol's own name (its last part), normalised, and the words it is made of."""
+def _name_parts(symbol: str) -> tuple[str, frozenset[str], tuple[str, ...]]:
+    """A symbol's own name (its last part), normalised; the words it is made of; their roots."""
     parts = split_identifier(_SYMBOL_SEP.split(symbol)[-1])
-    return "".join(parts), frozenset(parts)
+    return "".join(parts), frozenset(parts), tuple(light_stem(p) for p in parts)
 
 
-def definition_boost(symbol: str | None, q: QueryAnalysis) -> float:
-    """How well the chunk's own symbol matches what the query names."""
+def definition_boost(symbol: str | None, q: QueryAnalysis, roots: frozenset[str]) -> float:
+    """How well the chunk's own symbol matches what the query names (``roots``: the query words' roots)."""
     if not symbol:
         return 0.0
-    norm, parts = _name_parts(symbol)
+    norm, parts, part_roots = _name_parts(symbol)
     if q.identifiers:
         for ident in q.identifiers:
             target = _name_parts(ident)[0]
@@ -56,7 +57,8 @@ def definition_boost(symbol: str | None, q: QueryAnalysis) -> float:
         return 0.0
     if not parts:
         return 0.0
-    covered = len(parts.intersection(q.tokens)) / len(parts)
+    # A question's words cover a name's words up to their kin: "parsed" covers Parser.
+    covered = sum(1 for root in part_roots if root in roots) / len(part_roots)
     return DEFINITION_PARTIAL * covered if covered >= 0.5 else 0.0
 
 
@@ -71,10 +73,11 @@ def rank_hits(
     if not hits:
         return hits
     top = max(h.score for h in hits) or 1.0
+    roots = frozenset(light_stem(t) for t in q.tokens)
     by_file: dict[str, list] = defaultdict(list)
     for h in hits:
         h.score = h.score / top
-        boost = definition_boost(h.symbol, q)
+        boost = definition_boost(h.symbol, q, roots)
         if boost:
             h.why["definition"] = round(boost, 3)
             h.score += boost
