@@ -251,6 +251,10 @@ def test_file_priors_name_tests_copies_and_glue(tmp_path):
     assert set(notes.factors("docs/releases/2.0.txt", natural)) == {"history"}
     assert notes.factors("src/changes.py", natural) == {}  # code named "changes" is code
     assert notes.factors("docs/releases/2.0.txt", analyze("what changed in parse in 2.0")) == {}
+    hidden = FilePriors([".agents/skills/api/SKILL.md", ".github/workflows/ci.yml", "src/api.py"])
+    assert set(hidden.factors(".agents/skills/api/SKILL.md", natural)) == {"hidden_folder"}
+    assert hidden.factors(".github/workflows/ci.yml", analyze("github workflow for tests on push")) == {}
+    assert hidden.factors("src/api.py", natural) == {}
     hits = idx.search("parse text into tokens", k=3)
     assert hits[0].path == "pkg/core.py", [(h.path, h.why) for h in hits]
 

@@ -3,7 +3,8 @@
 Tests, examples and benchmarks; older copies kept beside the current code
 (``pkg/v1`` next to ``pkg``, ``src/v3`` next to ``src/v4``, ``compat/`` and
 ``legacy/`` folders); glue files that only import and re-export what others
-define; and release notes and changelogs, which mention every feature of a release. Each repeats the names and words of the code it sits next to, so each
+define; release notes and changelogs, which mention every feature of a release; and
+hidden folders (``.github``, ``.agents``), which hold tooling and agent notes. Each repeats the names and words of the code it sits next to, so each
 would otherwise compete with it. A query that asks for one of them by name
 (``tests``, ``v1``, ``legacy``) lifts the penalty.
 """
@@ -14,11 +15,13 @@ import re
 from collections import defaultdict
 
 from walkrag.retrieval.query import QueryAnalysis
+from walkrag.retrieval.tokenize import split_identifier
 
 TEST_FACTOR = 0.5
 SUPERSEDED_FACTOR = 0.8
 GLUE_FACTOR = 0.85
 HISTORY_FACTOR = 0.6
+HIDDEN_FACTOR = 0.7
 
 _TEST_PATH = re.compile(
     r"(^|/)(tests?|__tests__|spec|specs|testing|test_utils|testdata|fixtures|__fixtures__|__mocks__"
@@ -61,6 +64,14 @@ COPY_SHARE = 0.3
 def is_secondary_path(path: str) -> bool:
     """Tests, fixtures, examples and benchmarks: useful, but rarely what a question is about."""
     return bool(_TEST_PATH.search(path.lower()) or _TEST_CLASS.search(path))
+
+
+def hidden_folder(path: str) -> str | None:
+    """The first hidden folder on the path (``.github``, ``.agents``): tooling and agent notes, not the project."""
+    for part in path.split("/")[:-1]:
+        if part.startswith(".") and len(part) > 1:
+            return part
+    return None
 
 
 def is_history_path(path: str) -> bool:
@@ -162,6 +173,9 @@ class FilePriors:
             out["superseded"] = SUPERSEDED_FACTOR
         if path in self.glue:
             out["glue"] = GLUE_FACTOR
+        hidden = hidden_folder(path)
+        if hidden and not set(split_identifier(hidden)).intersection(q.tokens):
+            out["hidden_folder"] = HIDDEN_FACTOR
         if path in self.prose and is_history_path(path) and not _HISTORY_WORDS.intersection(q.tokens):
             out["history"] = HISTORY_FACTOR
         return out
