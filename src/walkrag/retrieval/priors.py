@@ -3,10 +3,11 @@
 Tests, examples and benchmarks; older copies kept beside the current code
 (``pkg/v1`` next to ``pkg``, ``src/v3`` next to ``src/v4``, ``compat/`` and
 ``legacy/`` folders); glue files that only import and re-export what others
-define; release notes and changelogs, which mention every feature of a release; and
-hidden folders (``.github``, ``.agents``), which hold tooling and agent notes. Each repeats the names and words of the code it sits next to, so each
-would otherwise compete with it. A query that asks for one of them by name
-(``tests``, ``v1``, ``legacy``) lifts the penalty.
+define; release notes and changelogs, which mention every feature of a release;
+and hidden folders (``.github``, ``.agents``), which hold tooling and agent notes.
+Each repeats the names and words of the code it sits next to, so each would
+otherwise compete with it. A query that asks for one of them by name (``tests``,
+``v1``, ``legacy``, ``github``) lifts the penalty.
 """
 
 from __future__ import annotations
