@@ -255,6 +255,10 @@ def test_file_priors_name_tests_copies_and_glue(tmp_path):
     assert set(hidden.factors(".agents/skills/api/SKILL.md", natural)) == {"hidden_folder"}
     assert hidden.factors(".github/workflows/ci.yml", analyze("github workflow for tests on push")) == {}
     assert hidden.factors("src/api.py", natural) == {}
+    from walkrag.retrieval.priors import stub_files
+
+    assert stub_files(["pkg/core.py", "pkg/core.pyi", "lib/index.js", "lib/index.d.ts", "types/only.d.ts"]) == {
+        "pkg/core.pyi", "lib/index.d.ts"}
     hits = idx.search("parse text into tokens", k=3)
     assert hits[0].path == "pkg/core.py", [(h.path, h.why) for h in hits]
 

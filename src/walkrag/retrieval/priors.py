@@ -3,8 +3,9 @@
 Tests, examples and benchmarks; older copies kept beside the current code
 (``pkg/v1`` next to ``pkg``, ``src/v3`` next to ``src/v4``, ``compat/`` and
 ``legacy/`` folders); glue files that only import and re-export what others
-define; release notes and changelogs, which mention every feature of a release;
-and hidden folders (``.github``, ``.agents``), which hold tooling and agent notes.
+define; type stubs beside their implementation (``x.pyi`` next to ``x.py``);
+release notes and changelogs, which mention every feature of a release; and
+hidden folders (``.github``, ``.agents``), which hold tooling and agent notes.
 Each repeats the names and words of the code it sits next to, so each would
 otherwise compete with it. A query that asks for one of them by name (``tests``,
 ``v1``, ``legacy``, ``github``) lifts the penalty.
@@ -23,6 +24,7 @@ SUPERSEDED_FACTOR = 0.8
 GLUE_FACTOR = 0.85
 HISTORY_FACTOR = 0.6
 HIDDEN_FACTOR = 0.7
+STUB_FACTOR = 0.8
 
 _TEST_PATH = re.compile(
     r"(^|/)(tests?|__tests__|spec|specs|testing|test_utils|testdata|fixtures|__fixtures__|__mocks__"
@@ -65,6 +67,22 @@ COPY_SHARE = 0.3
 def is_secondary_path(path: str) -> bool:
     """Tests, fixtures, examples and benchmarks: useful, but rarely what a question is about."""
     return bool(_TEST_PATH.search(path.lower()) or _TEST_CLASS.search(path))
+
+
+_STUB = re.compile(r"\.pyi$|\.d\.[mc]?ts$")
+_IMPLEMENTATIONS = (".py", ".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".jsx", ".tsx")
+_STUB_WORDS = frozenset({"stub", "stubs", "type", "types", "typing", "typings", "declaration", "declarations"})
+
+
+def stub_files(paths: list[str]) -> set[str]:
+    """Type stubs (``x.pyi``, ``x.d.ts``) with their implementation beside them: they repeat its names."""
+    present = set(paths)
+    out = set()
+    for path in paths:
+        m = _STUB.search(path)
+        if m and any(path[: m.start()] + ext in present for ext in _IMPLEMENTATIONS):
+            out.add(path)
+    return out
 
 
 def hidden_folder(path: str) -> str | None:
@@ -126,13 +144,14 @@ class FilePriors:
         self, paths: list[str], glue: set[str] | frozenset[str] = frozenset(), prose: set[str] | frozenset[str] = frozenset()
     ):
         self.superseded = superseded_dirs(paths)
+        self.stubs = stub_files(paths)
         self.glue = set(glue)
         # Documentation under testing/ or examples/ is documentation about them, not a test.
         self.prose = set(prose)
 
     @classmethod
     def from_store(cls, store) -> FilePriors:
-        """Glue files are code files that define nothing, in a language whose other files do define things."""
+        """Glue: code files that define nothing (in a language whose other files do) and mostly import."""
         paths, prose = [], set()
         for path, fmt in store.db.execute("SELECT path, format FROM files ORDER BY path"):
             paths.append(path)
@@ -174,6 +193,8 @@ class FilePriors:
             out["superseded"] = SUPERSEDED_FACTOR
         if path in self.glue:
             out["glue"] = GLUE_FACTOR
+        if path in self.stubs and not _STUB_WORDS.intersection(q.tokens):
+            out["stub"] = STUB_FACTOR
         hidden = hidden_folder(path)
         if hidden and not set(split_identifier(hidden)).intersection(q.tokens):
             out["hidden_folder"] = HIDDEN_FACTOR
