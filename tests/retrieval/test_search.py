@@ -335,3 +335,22 @@ def test_a_question_covers_a_name_up_to_word_kin():
     roots = frozenset(light_stem(t) for t in q.tokens)
     assert definition_boost("http.PayloadParser", q, roots) > 0  # payload, parser <- payload, parsed
     assert definition_boost("http.StreamWriter", q, roots) == 0
+
+
+def test_a_lexical_index_of_another_schema_is_left_alone_by_search_and_rebuilt_by_indexing(tmp_path, caplog):
+    (tmp_path / "calc.py").write_text("def add_numbers(a, b):\n    '''Add two numbers.'''\n    return a + b\n")
+    idx = walkrag.open(tmp_path)
+    idx.update()
+    version = idx.index_dir / "lexical" / "walkrag-schema"
+    version.write_text("0")
+    before = sorted(p.name for p in (idx.index_dir / "lexical").iterdir())
+    reader = walkrag.open(tmp_path)
+    with caplog.at_level("WARNING", logger="walkrag.search"):
+        hits = reader.search("add numbers", k=3)
+    assert hits and hits[0].path == "calc.py" and "lexical" not in hits[0].why  # dense still answers
+    assert "walkrag index" in caplog.text
+    assert sorted(p.name for p in (idx.index_dir / "lexical").iterdir()) == before and version.read_text() == "0"
+    stats = walkrag.open(tmp_path).update()
+    assert stats.repaired
+    fresh = walkrag.open(tmp_path).search("add numbers", k=3)
+    assert "lexical" in fresh[0].why

@@ -18,7 +18,7 @@ from walkrag.retrieval.paths import PathIndex
 from walkrag.retrieval.priors import FilePriors
 from walkrag.retrieval.query import QueryAnalysis, analyze
 from walkrag.retrieval.ranking import diversify, merge_overlaps, rank_hits
-from walkrag.store.lexical import LexicalIndex
+from walkrag.store.lexical import LexicalIndex, LexicalStale
 from walkrag.store.sqlite import SQLiteStore
 from walkrag.store.vectors import VectorIndex
 
@@ -123,7 +123,11 @@ class Searcher:
                 self.file_dense = FileDense(store.index_dir, store.get_meta("vectors_generation"), file_embedder)
             except OSError:  # an index run replaced that generation just now: search without it
                 self.file_dense = None
-        self.lexical = LexicalIndex(store.index_dir)
+        try:
+            self.lexical: LexicalIndex | None = LexicalIndex(store.index_dir, writable=False)
+        except LexicalStale as exc:
+            log.warning("%s; searching without it", exc)
+            self.lexical = None
         generation = store.get_meta("vectors_generation")
         self.vectors = VectorIndex.load(store.index_dir, generation) if generation else None
         if self.vectors is None:
@@ -140,7 +144,7 @@ class Searcher:
     # -- retrievers -------------------------------------------------------------
     def _retrieve(self, q: QueryAnalysis, opts: SearchOptions) -> dict[str, list[tuple[int, float]]]:
         lists: dict[str, list[tuple[int, float]]] = {}
-        if "lexical" in opts.retrievers:
+        if "lexical" in opts.retrievers and self.lexical is not None:
             extra = [f"{v}^{ABBREV_WEIGHT}" for words in q.abbreviations.values() for v in words]
             lists["lexical"] = self.lexical.search(q.tokens + extra, opts.candidates)
         if "dense" in opts.retrievers and len(self.vectors):

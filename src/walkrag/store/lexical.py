@@ -36,19 +36,37 @@ def path_terms(path: str) -> str:
     return " ".join(code_tokens(stem))
 
 
+class LexicalStale(RuntimeError):
+    """The lexical index is missing or was written with another schema; an index run rebuilds it."""
+
+
 class LexicalIndex:
     """A tantivy index in ``<index_dir>/lexical``."""
 
-    def __init__(self, index_dir: Path):
+    def __init__(self, index_dir: Path, *, writable: bool = True):
+        """Open (or, ``writable``, create) the index; a writer clears one of another schema version.
+
+        A reader never changes the folder: an index it cannot read raises :class:`LexicalStale`.
+        """
         self.path = Path(index_dir) / LEXICAL_DIR
-        self.path.mkdir(parents=True, exist_ok=True)
         self.schema = _schema()
+        self._writer: tantivy.IndexWriter | None = None
         version_file = self.path / "walkrag-schema"
-        if version_file.exists() and version_file.read_text() != _SCHEMA_VERSION:
+        found = version_file.read_text() if version_file.exists() else None
+        if not writable:
+            if found != _SCHEMA_VERSION:
+                raise LexicalStale(
+                    f"the lexical index in {self.path} "
+                    + ("is missing" if found is None else f"has schema {found}, this walkrag reads {_SCHEMA_VERSION}")
+                    + ": run `walkrag index` to rebuild it"
+                )
+            self.index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
+            return
+        self.path.mkdir(parents=True, exist_ok=True)
+        if found is not None and found != _SCHEMA_VERSION:
             self.clear_files()
         self.index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
         version_file.write_text(_SCHEMA_VERSION)
-        self._writer: tantivy.IndexWriter | None = None
 
     def clear_files(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
