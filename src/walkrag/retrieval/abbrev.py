@@ -30,12 +30,13 @@ class Abbreviations:
                 self.by_head[word[:MIN_LEN]].append(word)
 
     @classmethod
-    def from_store(cls, store) -> Abbreviations:
+    def from_store(cls, store, paths: list[str]) -> Abbreviations:
+        """From the index's defined names and its file ``paths``."""
         counts: dict[str, int] = defaultdict(int)
         for name, n in store.db.execute("SELECT name, COUNT(*) FROM definitions GROUP BY name"):
             for part in split_identifier(name):
                 counts[part] += n
-        for (path,) in store.db.execute("SELECT path FROM files"):
+        for path in paths:
             for piece in path.rsplit(".", 1)[0].split("/"):
                 for part in split_identifier(piece):
                     counts[part] += 1

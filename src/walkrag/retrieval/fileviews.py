@@ -3,10 +3,11 @@
 A code file's view is its path, the first sentence of its module docstring and
 the names it defines; a prose file's is its path, its opening lines and its
 headings; identifiers are split into words. The model reads only the first few
-dozen word pieces, so what a file defines must come before long docstrings. Questions like "how are routes registered" are
-about files more than lines, and a few hundred word pieces per file are cheap
-enough to give to the full MiniLM transformer even when every chunk goes to
-the fast static model. The vectors are derived data: rebuilt from SQLite,
+dozen word pieces, so what a file defines must come before long docstrings.
+
+Questions like "how are routes registered" are about files more than lines, and
+a few dozen word pieces per file are cheap enough to give to the full MiniLM
+transformer even when every chunk goes to the fast static model. The vectors are derived data: rebuilt from SQLite,
 cached by view hash and model like chunk vectors.
 """
 

@@ -148,15 +148,18 @@ class FilePriors:
         self.glue = set(glue)
         # Documentation under testing/ or examples/ is documentation about them, not a test.
         self.prose = set(prose)
+        self._cache: dict[str, tuple] = {}
 
     @classmethod
-    def from_store(cls, store) -> FilePriors:
-        """Glue: code files that define nothing (in a language whose other files do) and mostly import."""
-        paths, prose = [], set()
-        for path, fmt in store.db.execute("SELECT path, format FROM files ORDER BY path"):
-            paths.append(path)
-            if fmt != "code":
-                prose.add(path)
+    def from_store(cls, store, files: list[tuple[str, str]] | None = None) -> FilePriors:
+        """The index's priors; ``files`` are its (path, format) rows when the caller has read them.
+
+        Glue: code files that define nothing (in a language whose other files do) and mostly import.
+        """
+        if files is None:
+            files = store.db.execute("SELECT path, format FROM files ORDER BY path").fetchall()
+        paths = [path for path, _ in files]
+        prose = {path for path, fmt in files if fmt != "code"}
         candidates = [
             r[0]
             for r in store.db.execute(
@@ -177,27 +180,37 @@ class FilePriors:
         glue = {path for path in candidates if is_glue("\n".join(texts[path]))}
         return cls(paths, glue, prose)
 
-    def superseded_word(self, path: str) -> str | None:
-        for folder, word in self.superseded.items():
-            if path.startswith(folder + "/"):
-                return word
-        return None
+    def _traits(self, path: str) -> tuple[bool, str | None, frozenset[str] | None, bool]:
+        """What the path alone says (a test, an older copy's word, a hidden folder's words, release
+        notes); worked out once per path, since every query asks again."""
+        traits = self._cache.get(path)
+        if traits is None:
+            prose = path in self.prose
+            old = next((word for folder, word in self.superseded.items() if path.startswith(folder + "/")), None)
+            hidden = hidden_folder(path)
+            traits = self._cache[path] = (
+                not prose and is_secondary_path(path),
+                old,
+                frozenset(split_identifier(hidden)) if hidden else None,
+                prose and is_history_path(path),
+            )
+        return traits
 
     def factors(self, path: str, q: QueryAnalysis) -> dict[str, float]:
         """{reason: factor} for the penalties that apply to ``path`` under this query."""
+        secondary, old, hidden, history = self._traits(path)
+        tokens = set(q.tokens)
         out: dict[str, float] = {}
-        if path not in self.prose and is_secondary_path(path) and not _TEST_WORDS.intersection(q.tokens):
+        if secondary and not _TEST_WORDS & tokens:
             out["secondary_path"] = TEST_FACTOR
-        old = self.superseded_word(path)
-        if old and old not in q.tokens:
+        if old and old not in tokens:
             out["superseded"] = SUPERSEDED_FACTOR
         if path in self.glue:
             out["glue"] = GLUE_FACTOR
-        if path in self.stubs and not _STUB_WORDS.intersection(q.tokens):
+        if path in self.stubs and not _STUB_WORDS & tokens:
             out["stub"] = STUB_FACTOR
-        hidden = hidden_folder(path)
-        if hidden and not set(split_identifier(hidden)).intersection(q.tokens):
+        if hidden is not None and not hidden & tokens:
             out["hidden_folder"] = HIDDEN_FACTOR
-        if path in self.prose and is_history_path(path) and not _HISTORY_WORDS.intersection(q.tokens):
+        if history and not _HISTORY_WORDS & tokens:
             out["history"] = HISTORY_FACTOR
         return out

@@ -133,13 +133,14 @@ class Searcher:
         if self.vectors is None:
             ids, matrix = store.chunk_vectors(embedder.model_id)
             self.vectors = VectorIndex(ids, matrix)
-        self.priors = FilePriors.from_store(store)
-        self.paths = PathIndex([r[0] for r in store.db.execute("SELECT path FROM files ORDER BY path")])
+        files = store.db.execute("SELECT path, format FROM files ORDER BY path").fetchall()
+        self.priors = FilePriors.from_store(store, files)
+        self.paths = PathIndex([path for path, _ in files])
 
     @cached_property
     def abbreviations(self) -> Abbreviations:
         """Built on the first question (a few hundred ms on a large index), not on open."""
-        return Abbreviations.from_store(self.store)
+        return Abbreviations.from_store(self.store, self.paths.paths)
 
     # -- retrievers -------------------------------------------------------------
     def _retrieve(self, q: QueryAnalysis, opts: SearchOptions) -> dict[str, list[tuple[int, float]]]:
