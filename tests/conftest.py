@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+import walkrag
+
 SAMPLE = Path(__file__).resolve().parents[1] / "examples" / "sample"
 
 EXTRA_FILES = {
@@ -72,3 +74,12 @@ def corpus(tmp_path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     return root
+
+
+@pytest.fixture
+def indexed(corpus: Path) -> Path:
+    """The shared corpus, indexed (a test folder may override this with its own)."""
+    idx = walkrag.open(corpus)
+    idx.update()
+    idx.close()
+    return corpus

@@ -21,14 +21,6 @@ pytestmark = pytest.mark.slow  # each case starts a `walkrag` process
 QUESTION = "What happens when tax_for gets a region without a configured rate?"
 
 
-@pytest.fixture
-def indexed(corpus: Path) -> Path:
-    idx = walkrag.open(corpus)
-    idx.update()
-    idx.close()
-    return corpus
-
-
 def run_ask(root: Path, stub: StubOpenAI | None, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WALKRAG_", "OPENAI_"))}
     if stub is not None:

@@ -48,12 +48,6 @@ class RerankServer:
         self.httpd.shutdown()
 
 
-@pytest.fixture
-def indexed(corpus):
-    walkrag.open(corpus).update()
-    return corpus
-
-
 def test_http_reranker_reads_scores_by_index():
     server = RerankServer("tax")
     try:

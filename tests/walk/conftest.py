@@ -19,14 +19,6 @@ def _no_traces(monkeypatch):
 
 
 @pytest.fixture
-def indexed(corpus: Path) -> Path:
-    idx = walkrag.open(corpus)
-    idx.update()
-    idx.close()
-    return corpus
-
-
-@pytest.fixture
 def idx(indexed: Path):
     with walkrag.open(indexed) as index:
         yield index
