@@ -354,3 +354,30 @@ def test_a_lexical_index_of_another_schema_is_left_alone_by_search_and_rebuilt_b
     assert stats.repaired
     fresh = walkrag.open(tmp_path).search("add numbers", k=3)
     assert "lexical" in fresh[0].why
+
+
+def test_a_file_named_after_an_identifier_is_its_module(tmp_path):
+    # createApplication mentions "application" in its name and body; application.js is the application.
+    (tmp_path / "express.js").write_text(
+        "/** Create an express application. */\nfunction createApplication() {\n"
+        "  var app = function (req, res) { app.handle(req, res); };\n  mixin(app, application);\n"
+        "  app.init(); // the application starts here\n  return app;\n}\nexports = module.exports = createApplication;\n"
+    )
+    (tmp_path / "application.js").write_text(
+        "var app = exports = module.exports = {};\n\napp.init = function init() {\n  this.cache = {};\n"
+        "  this.settings = {};\n};\n\napp.listen = function listen() {\n  var server = http.createServer(this);\n"
+        "  return server.listen.apply(server, arguments);\n};\n"
+    )
+    (tmp_path / "distillation.py").write_text("def run(model):\n    return model\n")
+    (tmp_path / "cli.py").write_text("def distill_command(model):\n    '''Distill a model from the command line.'''\n    return model\n")
+    idx = walkrag.open(tmp_path)
+    idx.update()
+    top = idx.search("application", k=3)[0]
+    assert top.path == "application.js" and top.why["module"] > 0, top.why
+    # Up to word kin: distill names distillation.py.
+    assert idx.search("distill", k=3)[0].path == "distillation.py"
+    # A question is not an identifier query: no module boost.
+    assert all("module" not in h.why for h in idx.search("how is the application started", k=5))
+    (tmp_path / "listen.md").write_text("# Listen\n\nHow an application starts to listen on a port.\n")
+    idx.update()
+    assert all("module" not in h.why for h in idx.search("listen", k=5) if h.path == "listen.md")

@@ -27,6 +27,10 @@ PATH_WEIGHT = 0.3
 FILE_DENSE_WEIGHT = 0.6
 DEFINITION_EXACT = 1.0
 DEFINITION_PARTIAL = 0.25
+# A file named after what an identifier query names (``application`` -> application.js,
+# ``distill`` -> distillation.py) is that name's module: as good as a definition. Prose files
+# named so (docs/signals.txt) are about it, and get no such lift.
+MODULE_NAME = DEFINITION_EXACT
 # Chunks of one file shown before every other candidate file has had its turn.
 PER_FILE = 2
 
@@ -38,6 +42,11 @@ def _name_parts(symbol: str) -> tuple[str, frozenset[str], tuple[str, ...]]:
     """A symbol's own name (its last part), normalised; the words it is made of; their roots."""
     parts = split_identifier(_SYMBOL_SEP.split(symbol)[-1])
     return "".join(parts), frozenset(parts), tuple(light_stem(p) for p in parts)
+
+
+@lru_cache(maxsize=65536)
+def _stem_roots(name: str) -> tuple[str, ...]:
+    return tuple(light_stem(p) for p in split_identifier(_SYMBOL_SEP.split(name)[-1]))
 
 
 def definition_boost(symbol: str | None, q: QueryAnalysis, roots: frozenset[str]) -> float:
@@ -75,6 +84,7 @@ def rank_hits(
     top = max(h.score for h in hits) or 1.0
     roots = frozenset(light_stem(t) for t in q.tokens)
     by_file: dict[str, list] = defaultdict(list)
+    module = _stem_roots(q.identifiers[0]) if q.is_identifier else None
     for h in hits:
         h.score = h.score / top
         boost = definition_boost(h.symbol, q, roots)
@@ -87,6 +97,9 @@ def rank_hits(
         siblings = sum(w * h.score for w, h in zip(SIBLING_WEIGHTS, group[1:], strict=False))
         name = PATH_WEIGHT * path_scores.get(path, 0.0)
         about = FILE_DENSE_WEIGHT * (file_scores or {}).get(path, 0.0)
+        named = 0.0
+        if module and not (priors and path in priors.prose):
+            named = MODULE_NAME if _stem_roots(path.rsplit("/", 1)[-1].split(".", 1)[0]) == module else 0.0
         penalties = priors.factors(path, q) if priors else {}
         factor = math.prod(penalties.values())
         for h in group:
@@ -96,8 +109,10 @@ def rank_hits(
                 h.why["path"] = round(name, 3)
             if about:
                 h.why["file_dense"] = round(about, 3)
+            if named:
+                h.why["module"] = named
             h.why.update(penalties)
-            h.score = (h.score + siblings + name + about) * factor
+            h.score = (h.score + siblings + name + about + named) * factor
     hits.sort(key=lambda h: (-h.score, h.path, h.start_line))
     return hits
 
