@@ -33,7 +33,8 @@ ABLATION = {
     "hybrid (rrf)": SearchOptions(retrievers=("lexical", "dense"), rank=False),
     "hybrid + ranking": SearchOptions(retrievers=("lexical", "dense"), rank=True),
     "+ symbol + path": SearchOptions(retrievers=("lexical", "dense", "symbol", "path"), rank=True),
-    "+ file dense (default)": SearchOptions(),
+    "+ file dense": SearchOptions(retrievers=("lexical", "dense", "symbol", "path", "file_dense"), rank=True),
+    "+ whole-file lexical (default)": SearchOptions(),
     "+ graph expansion": SearchOptions(expand=True),
 }
 

@@ -202,7 +202,11 @@ def _run(root: Path, store: SQLiteStore, settings: Settings, stats: IndexStats, 
     model_changed = store.get_meta("embedder") not in (None, embedder.model_id)
     # A new embedder or a new way of chunking makes every file's stored chunks stale.
     redo_all = model_changed or store.get_meta("chunker") != CHUNKER_VERSION
-    repair = store.get_meta("lexical_dirty") == "1" or lexical.num_docs() != store.count("chunks")
+    repair = (
+        store.get_meta("lexical_dirty") == "1"
+        or lexical.num_docs() != store.count("chunks")
+        or lexical.num_files() != store.count_chunked_files()
+    )
     with store.transaction():
         store.set_meta("root", str(root))
         store.set_meta("embedder", embedder.model_id)
@@ -380,6 +384,8 @@ def _write_batch(prepared, per_file_hashes, known, store, lexical, stats) -> Non
             )
             for cid, chunk in zip(ids, item.chunks, strict=True):
                 lexical.add(cid, path, chunk.header, chunk.symbol, chunk.text)
+            if item.chunks:
+                lexical.add_file(path, [chunk.text for chunk in item.chunks])
             # -- code graph: the file's references, in the same transaction as its chunks --
             codegraph.write_file_rows(store.db, path, item.fmt, item.language, item.chunks)
     # The lexical index follows each committed batch, so a search during indexing sees it.
@@ -388,8 +394,12 @@ def _write_batch(prepared, per_file_hashes, known, store, lexical, stats) -> Non
 
 def _rebuild_lexical(store: SQLiteStore, lexical: LexicalIndex) -> None:
     lexical.delete_all()
+    texts: dict[str, list[tuple[int, str]]] = {}
     for row in store.iter_chunks():
         lexical.add(int(row["id"]), row["path"], row["header"], row["symbol"], row["text"])
+        texts.setdefault(row["path"], []).append((row["start_line"], row["text"]))
+    for path, parts in texts.items():
+        lexical.add_file(path, [text for _, text in sorted(parts)])
     lexical.commit()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -381,3 +382,37 @@ def test_a_file_named_after_an_identifier_is_its_module(tmp_path):
     (tmp_path / "listen.md").write_text("# Listen\n\nHow an application starts to listen on a port.\n")
     idx.update()
     assert all("module" not in h.why for h in idx.search("listen", k=5) if h.path == "listen.md")
+
+
+def test_a_file_about_the_question_as_a_whole_lifts_its_chunks(tmp_path):
+    # Each section of the guide covers one part of the question; no single chunk covers them all.
+    sections = {
+        "Expiry": "Sessions expire after an age in seconds; an expired session is cleared.",
+        "Storage": "Session data is stored by a backend: database, cache or signed cookies.",
+        "Rotation": "The session key rotates at login, so a fixed key cannot be reused.",
+    }
+    filler = "\n".join(f"Paragraph {i} about unrelated configuration of the template engine." for i in range(12))
+    (tmp_path / "sessions.md").write_text(
+        "# Sessions\n\n" + "\n\n".join(f"## {title}\n\n{body}\n\n{filler}" for title, body in sections.items())
+    )
+    (tmp_path / "notes.md").write_text("# Notes\n\nA session key expires; storage rotates at login.\n")
+    (tmp_path / "other.md").write_text("# Other\n\n" + filler)
+    idx = walkrag.open(tmp_path)
+    idx.update()
+    question = "session expiry, storage backend and key rotation at login"
+    lexical = idx.searcher().lexical
+    assert [p for p, _ in lexical.search_files(["session", "expiry", "storage", "backend", "rotation"], 3)][0] == "sessions.md"
+    hits = idx.search(question, k=5)
+    assert "file_lexical" in next(h for h in hits if h.path == "sessions.md").why
+    off = SearchOptions(retrievers=("lexical", "dense", "symbol", "path", "file_dense"))
+    assert all("file_lexical" not in h.why for h in idx.search(question, k=5, options=off))
+    # One document per file, replaced on change and gone with the file.
+    (tmp_path / "notes.md").write_text("# Notes\n\nNothing about it any more.\n")
+    (tmp_path / "sessions.md").unlink()
+    idx.update()
+    found = [p for p, _ in idx.searcher().lexical.search_files(["session", "nothing"], 5)]
+    assert found == ["notes.md"]
+    # A file index that lost its documents is rebuilt by the next run.
+    shutil.rmtree(idx.index_dir / "lexical" / "files")
+    stats = walkrag.open(tmp_path).update()
+    assert stats.repaired and walkrag.open(tmp_path).searcher().lexical.num_files() == 2

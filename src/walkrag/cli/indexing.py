@@ -93,7 +93,7 @@ def search(
     batch: Annotated[Path | None, typer.Option(help="JSONL of {qid, query}")] = None,
     out_path: Annotated[Path | None, typer.Option("--out", help="where --batch writes results")] = None,
     retrievers: Annotated[
-        str | None, typer.Option(help="comma-separated subset of lexical,dense,symbol,path,file_dense")
+        str | None, typer.Option(help="comma-separated subset of lexical,dense,symbol,path,file_dense,file_lexical")
     ] = None,
     rank: Annotated[bool, typer.Option("--rank/--no-rank", help="apply the ranking stack")] = True,
     expand: Annotated[bool, typer.Option("--expand", help="add code-graph neighbours of the top hits")] = False,

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from walkrag.models.embedders import Embedder, embed_query
+from walkrag.retrieval.ranking import relative_top
 from walkrag.retrieval.tokenize import split_identifier
 from walkrag.store.sqlite import SQLiteStore
 
@@ -180,8 +181,5 @@ class FileDense:
         if not self.paths:
             return {}
         sims = self.matrix @ embed_query(self.embedder, query)
-        order = np.argsort(-sims, kind="stable")
-        best = float(sims[order[0]])
-        floor = float(sims[order[min(len(order) - 1, top)]])
-        span = max(best - floor, 1e-6)
-        return {self.paths[i]: max(0.0, (float(sims[i]) - floor) / span) for i in order[:top]}
+        order = np.argsort(-sims, kind="stable")[: top + 1]
+        return relative_top([(self.paths[i], float(sims[i])) for i in order], top)

@@ -25,6 +25,8 @@ from walkrag.retrieval.tokenize import split_identifier
 SIBLING_WEIGHTS = (0.1, 0.05, 0.025)
 PATH_WEIGHT = 0.3
 FILE_DENSE_WEIGHT = 0.6
+# Whole-file BM25: the file's text as a whole is about the query's words.
+FILE_LEXICAL_WEIGHT = 0.12
 DEFINITION_EXACT = 1.0
 DEFINITION_PARTIAL = 0.25
 # A file named after what an identifier query names (``application`` -> application.js,
@@ -77,6 +79,7 @@ def rank_hits(
     path_scores: dict[str, float],
     file_scores: dict[str, float] | None = None,
     priors: FilePriors | None = None,
+    file_lexical: dict[str, float] | None = None,
 ) -> list:
     """Reorder fused hits in place of their RRF order; record each boost in ``hit.why``."""
     if not hits:
@@ -97,6 +100,7 @@ def rank_hits(
         siblings = sum(w * h.score for w, h in zip(SIBLING_WEIGHTS, group[1:], strict=False))
         name = PATH_WEIGHT * path_scores.get(path, 0.0)
         about = FILE_DENSE_WEIGHT * (file_scores or {}).get(path, 0.0)
+        whole = FILE_LEXICAL_WEIGHT * (file_lexical or {}).get(path, 0.0)
         named = 0.0
         if module and not (priors and path in priors.prose):
             named = MODULE_NAME if _stem_roots(path.rsplit("/", 1)[-1].split(".", 1)[0]) == module else 0.0
@@ -109,12 +113,31 @@ def rank_hits(
                 h.why["path"] = round(name, 3)
             if about:
                 h.why["file_dense"] = round(about, 3)
+            if whole:
+                h.why["file_lexical"] = round(whole, 3)
             if named:
                 h.why["module"] = named
             h.why.update(penalties)
-            h.score = (h.score + siblings + name + about + named) * factor
+            h.score = (h.score + siblings + name + about + whole + named) * factor
     hits.sort(key=lambda h: (-h.score, h.path, h.start_line))
     return hits
+
+
+def relative_top(ranked: list[tuple[str, float]], top: int, unlisted: float | None = None) -> dict[str, float]:
+    """File-level scores: the first ``top`` of a best-first list, 0..1 between the best and the one just below.
+
+    Only how far a file stands above the crowd counts, not the scale of the score. When the list
+    is that short, ``unlisted`` is the score of the files it leaves out (0 for BM25: no word matched).
+    """
+    if not ranked:
+        return {}
+    if len(ranked) > top or unlisted is None:
+        floor = ranked[min(len(ranked) - 1, top)][1]
+    else:
+        floor = unlisted
+    best = ranked[0][1]
+    span = max(best - floor, 1e-6)
+    return {key: max(0.0, (score - floor) / span) for key, score in ranked[:top]}
 
 
 def merge_overlaps(hits: list) -> list:

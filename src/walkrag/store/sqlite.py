@@ -220,6 +220,10 @@ class SQLiteStore:
     def iter_chunks(self) -> Iterator[sqlite3.Row]:
         yield from self.db.execute("SELECT * FROM chunks ORDER BY id")
 
+    def count_chunked_files(self) -> int:
+        """Files with at least one chunk: those the lexical index holds a file document for."""
+        return int(self.db.execute("SELECT COUNT(DISTINCT path) FROM chunks").fetchone()[0])
+
     def count(self, table: str) -> int:
         return int(self.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])  # noqa: S608
 
