@@ -23,7 +23,8 @@ TEST_FACTOR = 0.5
 SUPERSEDED_FACTOR = 0.8
 GLUE_FACTOR = 0.85
 HISTORY_FACTOR = 0.6
-HIDDEN_FACTOR = 0.7
+# Hidden folders hold the tooling around a project (CI, editor and agent notes), as tests do.
+HIDDEN_FACTOR = TEST_FACTOR
 STUB_FACTOR = 0.8
 
 _TEST_PATH = re.compile(
