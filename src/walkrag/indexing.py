@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import groupby
 from pathlib import Path
 
 from walkrag import codegraph
@@ -382,10 +383,7 @@ def _write_batch(prepared, per_file_hashes, known, store, lexical, stats) -> Non
                 view_hashes=hashes,
                 definitions=item.definitions,
             )
-            for cid, chunk in zip(ids, item.chunks, strict=True):
-                lexical.add(cid, path, chunk.header, chunk.symbol, chunk.text)
-            if item.chunks:
-                lexical.add_file(path, [chunk.text for chunk in item.chunks])
+            lexical.add_file(path, ((cid, c.header, c.symbol, c.text) for cid, c in zip(ids, item.chunks, strict=True)))
             # -- code graph: the file's references, in the same transaction as its chunks --
             codegraph.write_file_rows(store.db, path, item.fmt, item.language, item.chunks)
     # The lexical index follows each committed batch, so a search during indexing sees it.
@@ -394,12 +392,8 @@ def _write_batch(prepared, per_file_hashes, known, store, lexical, stats) -> Non
 
 def _rebuild_lexical(store: SQLiteStore, lexical: LexicalIndex) -> None:
     lexical.delete_all()
-    texts: dict[str, list[tuple[int, str]]] = {}
-    for row in store.iter_chunks():
-        lexical.add(int(row["id"]), row["path"], row["header"], row["symbol"], row["text"])
-        texts.setdefault(row["path"], []).append((row["start_line"], row["text"]))
-    for path, parts in texts.items():
-        lexical.add_file(path, [text for _, text in sorted(parts)])
+    for path, rows in groupby(store.iter_chunks(by_file=True), key=lambda row: row["path"]):
+        lexical.add_file(path, ((int(r["id"]), r["header"], r["symbol"], r["text"]) for r in rows))
     lexical.commit()
 
 

@@ -10,6 +10,7 @@ so ``getUserName`` is found by ``user name`` and by ``getusername``.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 
 import tantivy
@@ -102,26 +103,27 @@ class LexicalIndex:
             self._file_writer = self.files.writer(heap_size=64_000_000, num_threads=1)
         return self._file_writer
 
-    def add(self, chunk_id: int, path: str, header: str, symbol: str | None, text: str) -> None:
-        self.writer.add_document(
-            tantivy.Document(
-                id=chunk_id,
-                path_key=path,
-                body=" ".join(code_tokens(text)),
-                header=" ".join(code_tokens(header)),
-                symbol=" ".join(code_tokens(symbol or "")),
-                path=path_terms(path),
+    def add_file(self, path: str, chunks: Iterable[tuple[int, str, str | None, str]]) -> None:
+        """A file's chunks, given as (chunk id, header, symbol, text) in order, one document each; then
+        the file's own document: its path's words and its chunks' text (one field, so that a path word
+        counts as one more word of the file, not as a field of its own). Text is tokenized once for both."""
+        words = path_terms(path)
+        bodies = [words]
+        for chunk_id, header, symbol, text in chunks:
+            body = " ".join(code_tokens(text))
+            bodies.append(body)
+            self.writer.add_document(
+                tantivy.Document(
+                    id=chunk_id,
+                    path_key=path,
+                    body=body,
+                    header=" ".join(code_tokens(header)),
+                    symbol=" ".join(code_tokens(symbol or "")),
+                    path=words,
+                )
             )
-        )
-
-    def add_file(self, path: str, texts: list[str]) -> None:
-        """The file's document: its path's words, then its chunks' text in order (one field, so that
-        a path word counts as one more word of the file, not as a field of its own)."""
-        self.file_writer.add_document(
-            tantivy.Document(
-                path_key=path, body=" ".join([path_terms(path), *(t for text in texts for t in code_tokens(text))])
-            )
-        )
+        if len(bodies) > 1:
+            self.file_writer.add_document(tantivy.Document(path_key=path, body=" ".join(bodies)))
 
     def delete_path(self, path: str) -> None:
         self.writer.delete_documents_by_term("path_key", path)

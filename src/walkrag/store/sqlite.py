@@ -217,8 +217,9 @@ class SQLiteStore:
         marks = ",".join("?" * len(ids))
         return {int(r[0]): r[1] for r in self.db.execute(f"SELECT id, text FROM chunks WHERE id IN ({marks})", ids)}
 
-    def iter_chunks(self) -> Iterator[sqlite3.Row]:
-        yield from self.db.execute("SELECT * FROM chunks ORDER BY id")
+    def iter_chunks(self, *, by_file: bool = False) -> Iterator[sqlite3.Row]:
+        """Every chunk row, by id, or ``by_file``: file by file, each file's in line order."""
+        yield from self.db.execute(f"SELECT * FROM chunks ORDER BY {'path, start_line' if by_file else 'id'}")  # noqa: S608
 
     def count_chunked_files(self) -> int:
         """Files with at least one chunk: those the lexical index holds a file document for."""
