@@ -713,3 +713,38 @@ def test_top_level_constants_are_definitions_not_boundaries(language: str, text:
     chunks, defs = chunk_code("f", text, language)
     check_invariants(text, chunks)
     assert [d.name for d in defs if d.kind == "constant"] == names
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "qualified"),
+    [
+        (
+            "java",
+            "package x;\npublic class Config {\n  public static final int MAX_SIZE = 10;\n"
+            "  private static final String TAG = \"t\", OTHER = \"o\";\n  private int count = 0;\n"
+            "  static String name = \"n\";\n  interface Limits { int LIMIT = 3; }\n"
+            "  void run() { final int local = 1; }\n}\n",
+            ["Config.MAX_SIZE", "Config.TAG", "Config.OTHER", "Config.Limits.LIMIT"],
+        ),
+        (
+            "kotlin",
+            "package x\nconst val TOP_LIMIT = 5\nclass Foo {\n  companion object {\n    const val MAX_SIZE = 10\n"
+            "    val OTHER = 3\n  }\n}\nobject Keys { const val API_KEY = \"k\" }\n",
+            ["TOP_LIMIT", "Foo.MAX_SIZE", "Keys.API_KEY"],
+        ),
+        (
+            "csharp",
+            "namespace X {\n public class Foo {\n  public const int MaxSize = 10;\n"
+            "  public static readonly string DefaultName = \"a\";\n  public static string Mutable = \"m\";\n"
+            "  private int count;\n }\n}\n",
+            ["Foo.MaxSize", "Foo.DefaultName"],
+        ),
+    ],
+)
+def test_class_constants_are_definitions_with_their_owner(language: str, text: str, qualified: list[str]) -> None:
+    chunks, defs = chunk_code("f", text, language)
+    check_invariants(text, chunks)
+    constants = [d for d in defs if d.kind == "constant"]
+    assert [d.qualified_name for d in constants] == qualified
+    assert all(d.name == d.qualified_name.rsplit(".", 1)[-1] for d in constants)
+    assert all(d.signature.split("=")[0].strip().endswith(d.name) or d.name in d.signature for d in constants)

@@ -6,7 +6,7 @@ from walkrag.records import Chunk, Definition, Document
 
 # Bump when chunks or definitions of unchanged files would come out differently: the next
 # index run then re-chunks every file (vectors of unchanged chunk text stay cached).
-CHUNKER_VERSION = "2"  # 2: top-level constants are definitions
+CHUNKER_VERSION = "3"  # 2: top-level constants are definitions; 3: and Java/Kotlin/C# class constants
 
 
 def chunk_document(doc: Document) -> tuple[list[Chunk], list[Definition]]:

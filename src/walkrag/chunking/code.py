@@ -18,11 +18,13 @@ from dataclasses import dataclass, field
 from tree_sitter import Node, Parser, Query, QueryCursor
 
 from walkrag.chunking.code_defs import (
+    MEMBER_CONSTANT_LANGUAGES,
     Def,
     body_node,
     find_defs,
     first_line,
     last_line,
+    member_constants,
     module_constants,
     walk,
 )
@@ -96,11 +98,14 @@ def chunk_code(path: str, text: str, language: str) -> tuple[list[Chunk], list[D
         )
         for d in walk(roots)
     ]
-    for name, node in module_constants(root, language):
+    constants = [(name, name, node) for name, node in module_constants(root, language)]
+    if language in MEMBER_CONSTANT_LANGUAGES:
+        constants += member_constants(root, language)
+    for name, qualified, node in constants:
         definitions.append(
             Definition(
                 name=name,
-                qualified_name=name,
+                qualified_name=qualified,
                 kind="constant",
                 path=path,
                 start_line=first_line(node),

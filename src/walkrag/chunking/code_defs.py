@@ -348,13 +348,70 @@ def _top_level(root: Node, language: str):
             yield node
 
 
+# Languages whose constants live in classes and objects: Java ``static final`` fields and interface
+# constants, Kotlin ``const val`` (top level, objects, companion objects), C# ``const`` and ``static readonly``.
+MEMBER_CONSTANT_LANGUAGES = frozenset({"java", "kotlin", "csharp"})
+_CONTAINERS = frozenset({"class_declaration", "interface_declaration", "enum_declaration", "record_declaration",
+                         "object_declaration", "companion_object", "struct_declaration", "namespace_declaration",
+                         "file_scoped_namespace_declaration"})
+_NAME_NODES = frozenset({"identifier", "type_identifier", "simple_identifier"})
+_BODIES = frozenset({"class_body", "interface_body", "enum_body", "enum_body_declarations", "declaration_list"})
+
+
+def _modifier_words(node: Node) -> set[str]:
+    words: set[str] = set()
+    for child in node.children:
+        if child.type in {"modifiers", "modifier"}:
+            words.update(node_text(child).split())
+    return words
+
+
+def _member_constant_names(node: Node, language: str) -> list[str]:
+    """The names a member declaration binds as constants (empty when it is not one)."""
+    if language == "java" and (
+        node.type == "constant_declaration"
+        or (node.type == "field_declaration" and {"static", "final"} <= _modifier_words(node))
+    ):
+        return [node_text(d.child_by_field_name("name")) for d in node.children_by_field_name("declarator")]
+    if language == "kotlin" and node.type == "property_declaration" and "const" in _modifier_words(node):
+        return [node_text(n) for d in node.named_children if d.type == "variable_declaration"
+                for n in d.named_children if n.type == "simple_identifier"][:1]
+    if language == "csharp" and node.type == "field_declaration":
+        words = _modifier_words(node)
+        if "const" in words or {"static", "readonly"} <= words:
+            declaration = first_named(node, frozenset({"variable_declaration"}))
+            return [node_text(d.child_by_field_name("name") or d.named_children[0])
+                    for d in (declaration.named_children if declaration else []) if d.type == "variable_declarator"]
+    return []
+
+
+def member_constants(root: Node, language: str) -> list[tuple[str, str, Node]]:
+    """Constants declared in classes, interfaces and objects: (name, qualified name, declaration)."""
+    out: list[tuple[str, str, Node]] = []
+    stack: list[tuple[Node, tuple[str, ...]]] = [(root, ())]
+    while stack:
+        node, owners = stack.pop()
+        for child in reversed(node.named_children):
+            names = _member_constant_names(child, language)
+            if names:
+                out += [(name, ".".join((*owners, name)), child) for name in names if name]
+            elif child.type in _CONTAINERS:
+                label = child.child_by_field_name("name") or first_named(child, _NAME_NODES)
+                named = label is not None and "namespace" not in child.type  # a companion object has no name
+                stack.append((child, (*owners, node_text(label)) if named else owners))
+            elif child.type in _BODIES:
+                stack.append((child, owners))
+    return sorted(out, key=lambda t: t[2].start_byte)
+
+
 def module_constants(root: Node, language: str) -> list[tuple[str, Node]]:
     """Top-level constants (settings, limits, defaults): (name, the node that binds it).
 
     Python assignments and JS/TS ``const``/``let`` bindings count when the name is
     UPPER_CASE; Go ``const`` specs, Rust ``const``/``static`` items and C/C++
     ``#define`` names count as declared. They are definitions a question can name
-    (``SESSION_COOKIE_AGE``) without being chunk boundaries.
+    (``SESSION_COOKIE_AGE``) without being chunk boundaries. Constants that live in
+    classes (Java, Kotlin, C#) are :func:`member_constants`.
     """
     found: list[tuple[str, Node]] = []
     declared: list[tuple[str, Node]] = []
