@@ -255,6 +255,7 @@ def test_file_priors_name_tests_copies_and_glue(tmp_path):
     hidden = FilePriors([".agents/skills/api/SKILL.md", ".github/workflows/ci.yml", "src/api.py"])
     assert set(hidden.factors(".agents/skills/api/SKILL.md", natural)) == {"hidden_folder"}
     assert hidden.factors(".github/workflows/ci.yml", analyze("github workflow for tests on push")) == {}
+    assert hidden.factors(".agents/skills/api/SKILL.md", analyze("the agent skill for the api")) == {}  # up to kin
     assert hidden.factors("src/api.py", natural) == {}
     from walkrag.retrieval.priors import stub_files
 

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from walkrag.cli import IndexDir, JsonFlag, app, console, fail, open_for_reading, out, run_batch
 from walkrag.index import open_index
+from walkrag.retrieval.priors import FACTOR_REASONS
 from walkrag.retrieval.search import ALL_RETRIEVERS, SearchOptions
 
 
@@ -135,7 +136,7 @@ def search(
         return
     for i, h in enumerate(hits, 1):
         retrievers = ", ".join(
-            f"{n}#{v['rank']}" if isinstance(v, dict) and "rank" in v else f"{n} +{v}"
+            f"{n}#{v['rank']}" if isinstance(v, dict) and "rank" in v else f"{n} {'x' if n in FACTOR_REASONS else '+'}{v}"
             for n, v in h.why.items()
             if not isinstance(v, list)
         )

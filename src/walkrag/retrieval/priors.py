@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
+from walkrag.retrieval.paths import light_stem
 from walkrag.retrieval.query import QueryAnalysis
 from walkrag.retrieval.tokenize import split_identifier
 
@@ -26,6 +27,8 @@ HISTORY_FACTOR = 0.6
 # Hidden folders hold the tooling around a project (CI, editor and agent notes), as tests do.
 HIDDEN_FACTOR = TEST_FACTOR
 STUB_FACTOR = 0.8
+# The names under which :meth:`FilePriors.factors` reports them in a hit's ``why``: multipliers, not boosts.
+FACTOR_REASONS = frozenset({"secondary_path", "superseded", "glue", "stub", "hidden_folder", "history"})
 
 _TEST_PATH = re.compile(
     r"(^|/)(tests?|__tests__|spec|specs|testing|test_utils|testdata|fixtures|__fixtures__|__mocks__"
@@ -192,7 +195,7 @@ class FilePriors:
             traits = self._cache[path] = (
                 not prose and is_secondary_path(path),
                 old,
-                frozenset(split_identifier(hidden)) if hidden else None,
+                frozenset(light_stem(w) for w in split_identifier(hidden)) if hidden else None,
                 prose and is_history_path(path),
             )
         return traits
@@ -210,7 +213,7 @@ class FilePriors:
             out["glue"] = GLUE_FACTOR
         if path in self.stubs and not _STUB_WORDS & tokens:
             out["stub"] = STUB_FACTOR
-        if hidden is not None and not hidden & tokens:
+        if hidden is not None and not hidden & {light_stem(t) for t in tokens}:
             out["hidden_folder"] = HIDDEN_FACTOR
         if history and not _HISTORY_WORDS & tokens:
             out["history"] = HISTORY_FACTOR
