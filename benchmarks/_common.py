@@ -41,6 +41,43 @@ def fetch_django(dest: Path = BENCH_DIR / "corpora" / "django") -> Path:
     return root
 
 
+def fetch_npm(package: str, version: str, dest: Path = BENCH_DIR / "corpora") -> Path:
+    """``npm pack`` a published package and unpack it; returns the folder holding its files."""
+    folder = dest / f"{package.replace('/', '-').lstrip('@')}-{version}"
+    root = folder / "package"
+    if not root.is_dir():
+        folder.mkdir(parents=True, exist_ok=True)
+        out = subprocess.run(["npm", "pack", f"{package}@{version}", "--silent"], cwd=folder, check=True,
+                             capture_output=True, text=True)
+        archive = folder / out.stdout.strip().splitlines()[-1]
+        subprocess.run(["tar", "-xzf", str(archive), "-C", str(folder)], check=True)
+    return root
+
+
+def bm25_whole_file(root: Path, queries: list[dict], prefix: str = "") -> dict[str, list[str]]:
+    """Baseline: BM25 (bm25s) over whole files with walkrag's code-aware tokens; {qid: paths, best first}."""
+    import bm25s
+
+    from walkrag.retrieval.tokenize import code_tokens
+    from walkrag.sources.discover import discover
+
+    docs, paths = [], []
+    for f in discover(root).files:
+        try:
+            docs.append(code_tokens(Path(f.abspath).read_text(encoding="utf-8")))
+            paths.append(prefix + f.path)
+        except (UnicodeDecodeError, OSError):
+            continue
+    retriever = bm25s.BM25()
+    retriever.index(docs, show_progress=False)
+    out = {}
+    for q in queries:
+        toks = [t for t in code_tokens(q["query"]) if t] or ["_"]
+        res, _ = retriever.retrieve([toks], k=min(20, len(paths)), show_progress=False)
+        out[q["qid"]] = [paths[i] for i in res[0]]
+    return out
+
+
 def ndcg_at_10(ranked_paths: list[str], targets: list[str], k: int = 10) -> float:
     """File-level NDCG@10 as semble computes it: binary relevance, files deduplicated at first rank."""
     files: list[str] = []

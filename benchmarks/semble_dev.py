@@ -18,14 +18,21 @@ import sys
 import time
 from pathlib import Path
 
-from _common import BENCH_DIR, SEMBLE, fetch_semble_corpora, mean, ndcg_at_10, percentile, write_results
+from _common import (
+    BENCH_DIR,
+    SEMBLE,
+    bm25_whole_file,
+    fetch_semble_corpora,
+    mean,
+    ndcg_at_10,
+    percentile,
+    write_results,
+)
 from rich.console import Console
 from rich.table import Table
 
 import walkrag
 from walkrag.retrieval.search import SearchOptions
-from walkrag.retrieval.tokenize import code_tokens
-from walkrag.sources.discover import discover
 
 ABLATION = {
     "lexical only": SearchOptions(retrievers=("lexical",), rank=False),
@@ -46,28 +53,6 @@ def load_queries(name: str) -> list[dict]:
         targets = [t if isinstance(t, str) else t["path"] for t in q["relevant"] + q.get("secondary", [])]
         cat = q.get("category") or ("symbol" if " " not in q["query"] else "architecture" if q["query"].startswith("how ") else "semantic")
         out.append({"qid": f"{name}-{i}", "query": q["query"], "targets": targets, "category": cat})
-    return out
-
-
-def bm25_whole_file(root: Path, queries: list[dict], prefix: str) -> dict[str, list[str]]:
-    """Baseline: BM25 (bm25s) over whole files with the same code-aware tokens."""
-    import bm25s
-
-    files = discover(root).files
-    docs, paths = [], []
-    for f in files:
-        try:
-            docs.append(code_tokens(Path(f.abspath).read_text(encoding="utf-8")))
-            paths.append(prefix + f.path)
-        except (UnicodeDecodeError, OSError):
-            continue
-    retriever = bm25s.BM25()
-    retriever.index(docs, show_progress=False)
-    out = {}
-    for q in queries:
-        toks = [t for t in code_tokens(q["query"]) if t] or ["_"]
-        res, _ = retriever.retrieve([toks], k=min(20, len(paths)), show_progress=False)
-        out[q["qid"]] = [paths[i] for i in res[0]]
     return out
 
 

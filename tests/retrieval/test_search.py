@@ -417,3 +417,28 @@ def test_a_file_about_the_question_as_a_whole_lifts_its_chunks(tmp_path):
     shutil.rmtree(idx.index_dir / "lexical" / "files")
     stats = walkrag.open(tmp_path).update()
     assert stats.repaired and walkrag.open(tmp_path).searcher().lexical.num_files() == 2
+
+
+def test_file_fusion_moves_files_as_wholes():
+    from types import SimpleNamespace
+
+    from walkrag.retrieval.ranking import fuse_files
+
+    def hit(path, score, line):
+        return SimpleNamespace(path=path, score=score, start_line=line, why={})
+
+    ranked = [hit("a.md", 1.0, 1), hit("b.md", 0.9, 1), hit("c.md", 0.8, 1), hit("a.md", 0.5, 40)]
+    out = fuse_files([SimpleNamespace(**vars(h)) for h in ranked], ["c.md", "b.md"], weight=0.3, k=10)
+    # b: 1/12 + 0.3/12; c: 1/13 + 0.3/11; a: 1/11, and its second chunk half of that.
+    assert [(h.path, h.start_line) for h in out] == [("b.md", 1), ("c.md", 1), ("a.md", 1), ("a.md", 40)]
+    assert out[3].score == pytest.approx(out[2].score / 2)
+    assert out[0].why["file_rank"] == {"ranking": 2, "whole_file_bm25": 2}
+    assert out[2].why["file_rank"] == {"ranking": 1}
+    # No weight (an identifier query): the ranking stands.
+    same = fuse_files([SimpleNamespace(**vars(h)) for h in ranked], ["c.md"], weight=0.0)
+    assert [h.path for h in same] == [h.path for h in ranked]
+
+
+def test_identifier_queries_are_not_reordered_by_whole_files(index):
+    assert all("file_rank" not in h.why for h in index.search("get_object_or_404", k=5))
+    assert all("file_rank" in h.why for h in index.search("split a sequence of objects into pages", k=5))

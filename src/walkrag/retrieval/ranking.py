@@ -140,6 +140,44 @@ def relative_top(ranked: list[tuple[str, float]], top: int, unlisted: float | No
     return {key: max(0.0, (score - floor) / span) for key, score in ranked[:top]}
 
 
+# File-level fusion: the files in the order of their best chunk, and the files in the order of
+# whole-file BM25, fused by reciprocal rank. A small k keeps the ranking's first files ahead of
+# files that only whole-file BM25 puts first. An identifier query names a definition, and the
+# chunk that defines it decides; a question is often answered by a file as a whole (a guide
+# page, a module), whose words are spread over more chunks than any one of them holds.
+FILE_FUSION_K = 10
+FILE_FUSION_WEIGHT = 0.3
+
+
+def file_fusion_weight(q: QueryAnalysis) -> float:
+    return 0.0 if q.is_identifier else FILE_FUSION_WEIGHT
+
+
+def fuse_files(hits: list, file_ranking: list[str], weight: float, k: float = FILE_FUSION_K) -> list:
+    """Reorder ranked ``hits`` by fusing their file order with ``file_ranking`` (best first).
+
+    A chunk's score becomes its file's fused score times its share of its file's best
+    chunk score, so files move as wholes and a file's chunks keep their order.
+    """
+    if not hits or not weight or not file_ranking:
+        return hits
+    best: dict[str, float] = {}
+    for h in hits:
+        best.setdefault(h.path, h.score)
+    ranks = {path: {"ranking": rank} for rank, path in enumerate(best, start=1)}
+    fused = {path: 1.0 / (k + rank) for rank, path in enumerate(best, start=1)}
+    for rank, path in enumerate(file_ranking, start=1):
+        if path in fused:
+            fused[path] += weight / (k + rank)
+            ranks[path]["whole_file_bm25"] = rank
+    for h in hits:
+        share = h.score / best[h.path] if best[h.path] > 0 else 1.0
+        h.why["file_rank"] = ranks[h.path]
+        h.score = fused[h.path] * share
+    hits.sort(key=lambda h: (-h.score, h.path, h.start_line))
+    return hits
+
+
 def merge_overlaps(hits: list) -> list:
     """Fold a hit into a better-ranked hit of the same file whose span it overlaps or touches."""
     kept: list = []

@@ -17,7 +17,14 @@ from walkrag.retrieval.fileviews import FileDense, file_vectors_path
 from walkrag.retrieval.paths import PathIndex
 from walkrag.retrieval.priors import FilePriors
 from walkrag.retrieval.query import QueryAnalysis, analyze
-from walkrag.retrieval.ranking import diversify, merge_overlaps, rank_hits, relative_top
+from walkrag.retrieval.ranking import (
+    diversify,
+    file_fusion_weight,
+    fuse_files,
+    merge_overlaps,
+    rank_hits,
+    relative_top,
+)
 from walkrag.store.lexical import LexicalIndex, LexicalStale
 from walkrag.store.sqlite import SQLiteStore
 from walkrag.store.vectors import VectorIndex
@@ -28,6 +35,8 @@ ABBREV_WEIGHT = 0.5
 ALL_RETRIEVERS = ("lexical", "dense", "symbol", "path", "file_dense", "file_lexical")
 # Files scored as a whole (file_dense, file_lexical): the first this many count, relative to the next one.
 FILE_TOP = 10
+# How many files whole-file BM25 ranks for the file-level fusion.
+FILE_FUSION_DEPTH = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,12 +208,14 @@ class Searcher:
             )
         if opts.rank:
             path_scores = self.paths.search(q.tokens, q.abbreviations) if "path" in opts.retrievers else {}
-            file_scores, file_lexical = {}, {}
+            file_scores, file_lexical, whole_files = {}, {}, []
             if "file_dense" in opts.retrievers and self.file_dense is not None:
                 file_scores = self.file_dense.search(q.text, FILE_TOP)
             if "file_lexical" in opts.retrievers and self.lexical is not None:
-                file_lexical = relative_top(self.lexical.search_files(q.tokens, FILE_TOP + 1), FILE_TOP, unlisted=0.0)
-            hits = diversify(rank_hits(hits, q, path_scores, file_scores, self.priors, file_lexical))
+                whole_files = self.lexical.search_files(q.tokens, FILE_FUSION_DEPTH)
+                file_lexical = relative_top(whole_files[: FILE_TOP + 1], FILE_TOP, unlisted=0.0)
+            hits = rank_hits(hits, q, path_scores, file_scores, self.priors, file_lexical)
+            hits = diversify(fuse_files(hits, [p for p, _ in whole_files], file_fusion_weight(q)))
         else:
             hits.sort(key=lambda h: (-h.score, h.path, h.start_line))
         # Text is read only for what can still make the cut; then touching spans merge.
