@@ -413,8 +413,10 @@ def test_a_file_about_the_question_as_a_whole_lifts_its_chunks(tmp_path):
     idx.update()
     found = [p for p, _ in idx.searcher().lexical.search_files(["session", "nothing"], 5)]
     assert found == ["notes.md"]
-    # A file index that lost its documents is rebuilt by the next run.
+    # A file index that lost its documents: search goes on without lexical and leaves the folder
+    # alone; the next run rebuilds it.
     shutil.rmtree(idx.index_dir / "lexical" / "files")
+    assert walkrag.open(tmp_path).search(question, k=3) and not (idx.index_dir / "lexical" / "files").exists()
     stats = walkrag.open(tmp_path).update()
     assert stats.repaired and walkrag.open(tmp_path).searcher().lexical.num_files() == 2
 

@@ -1,10 +1,13 @@
 """The ranking stack applied to fused candidates.
 
 Boosts that hold for any codebase: a chunk that *defines* what the query names
-beats one that mentions it; a file with several good chunks beats a file with
-one; file and folder names that match the query lift the file; tests, examples,
-older copies and glue files yield to the implementation unless the query asks
-for them (see ``priors``).
+beats one that mentions it (and a code file named after an identifier query is
+its module); a file with several good chunks beats a file with one; file and
+folder names that match the query lift the file, and so do file-level retrievers
+(a MiniLM view of the file, BM25 over its whole text); tests, examples, older
+copies and glue files yield to the implementation unless the query asks for them
+(see ``priors``). For a question, the resulting file order is then fused with the
+whole-file BM25 order (:func:`fuse_files`).
 Overlapping spans of one file are merged, and no file crowds the others out of
 the first results.
 """

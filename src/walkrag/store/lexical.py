@@ -72,17 +72,22 @@ class LexicalIndex:
                     + ("is missing" if found is None else f"has schema {found}, this walkrag reads {_SCHEMA_VERSION}")
                     + ": run `walkrag index` to rebuild it"
                 )
+            missing = [sub for sub in ("chunks", "files") if not (self.path / sub).is_dir()]
+            if missing:
+                raise LexicalStale(
+                    f"the lexical index in {self.path} lacks {', '.join(missing)}: run `walkrag index` to rebuild it"
+                )
             self._open()
             return
         self.path.mkdir(parents=True, exist_ok=True)
         if found != _SCHEMA_VERSION:
             self.clear_files()
+        for sub in ("chunks", "files"):
+            (self.path / sub).mkdir(exist_ok=True)
         self._open()
         version_file.write_text(_SCHEMA_VERSION)
 
     def _open(self) -> None:
-        for sub in ("chunks", "files"):
-            (self.path / sub).mkdir(exist_ok=True)
         self.index = tantivy.Index(self.schema, path=str(self.path / "chunks"), reuse=True)
         self.files = tantivy.Index(_file_schema(), path=str(self.path / "files"), reuse=True)
 
