@@ -54,6 +54,19 @@ def fetch_npm(package: str, version: str, dest: Path = BENCH_DIR / "corpora") ->
     return root
 
 
+def fetch_deb(package: str, version: str, inner: str, dest: Path = BENCH_DIR / "corpora") -> Path:
+    """``apt-get download`` a Debian package and unpack it; returns ``inner`` inside it (Debian's Go and
+    Rust ``-dev`` packages carry a project's source tree)."""
+    folder = dest / f"{package}-{version}"
+    root = folder / inner
+    if not root.is_dir():
+        folder.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["apt-get", "download", f"{package}={version}"], cwd=folder, check=True, capture_output=True)
+        archive = next(folder.glob(f"{package}_*.deb"))
+        subprocess.run(["dpkg-deb", "-x", str(archive), str(folder)], check=True)
+    return root
+
+
 def bm25_whole_file(root: Path, queries: list[dict], prefix: str = "") -> dict[str, list[str]]:
     """Baseline: BM25 (bm25s) over whole files with walkrag's code-aware tokens; {qid: paths, best first}."""
     import bm25s

@@ -1,6 +1,6 @@
 """Search quality on the hand-written question sets, each against a whole-file BM25 baseline.
 
-    python benchmarks/question_sets.py [--only NAME ...]
+    python benchmarks/question_sets.py [--only NAME ...]   (--only keeps the other sets' last results)
 
 The sets live in benchmarks/datasets (JSON Lines, walkrag's eval format) and were
 written by reading the code and docs of public releases, not the search results:
@@ -10,6 +10,7 @@ written by reading the code and docs of public releases, not the search results:
 - django_walk: 35 code and docs questions, 20 needing two or more files (the sdist index).
 - cordova_android: 17 questions on cordova-android 13.0.0 from npm: a Java framework
   and its Node.js build tooling, a language mix the semble-dev subset does not have.
+- gin_go: 18 questions on the Gin web framework 1.8.1 (Go), from Debian's source package.
 
 Each corpus is fetched from its registry, indexed (incrementally: an existing index is
 only brought up to date) and searched through the Python API at depth 20; metrics are on
@@ -19,11 +20,23 @@ distinct files. Writes benchmarks/results/question_sets.json.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import time
 from pathlib import Path
 
-from _common import BENCH_DIR, REPO, bm25_whole_file, fetch_django, fetch_npm, mean, percentile, write_results
+from _common import (
+    BENCH_DIR,
+    REPO,
+    RESULTS,
+    bm25_whole_file,
+    fetch_deb,
+    fetch_django,
+    fetch_npm,
+    mean,
+    percentile,
+    write_results,
+)
 from rich.console import Console
 from rich.table import Table
 
@@ -33,12 +46,14 @@ from walkrag.evals.metrics import distinct_files, full_at_k, ndcg_at_k, recall_a
 
 DATASETS = REPO / "benchmarks" / "datasets"
 DEPTH = 20
+GIN_SOURCE = "usr/share/gocode/src/github.com/gin-gonic/gin"
 # name -> (dataset file, corpus, fetch the corpus root, prefix the dataset's paths have and the index's lack)
 SETS = {
     "django_docs": ("django_docs", "django", fetch_django, ""),
     "django_docs_only": ("django_docs", "django-docs", lambda: fetch_django() / "docs", "docs/"),
     "django_walk": ("django_walk", "django", fetch_django, ""),
     "cordova_android": ("cordova_android", "cordova-android", lambda: fetch_npm("cordova-android", "13.0.0"), ""),
+    "gin_go": ("gin_go", "gin", lambda: fetch_deb("golang-github-gin-gonic-gin-dev", "1.8.1-1", GIN_SOURCE), ""),
 }
 
 
@@ -98,6 +113,12 @@ def main() -> None:
         table.add_row(r["set"], str(r["questions"]), *(f"{x[k]:.3f}" for k in ("ndcg@10", "mrr", "recall@10", "full@10")
                                                        for x in (w, b)), f"{r['search_p50_ms']:.1f}")
     console.print(table)
+    if args.only:  # keep the other sets' last results
+        previous = RESULTS / "question_sets.json"
+        if previous.is_file():
+            old = json.loads(previous.read_text())
+            rows = [r for r in old.get("sets", []) if r["set"] not in args.only] + rows
+            per_question = [r for r in old.get("per_question", []) if r["set"] not in args.only] + per_question
     path = write_results("question_sets", {
         "benchmark": "question_sets", "depth": DEPTH, "baseline": "bm25_file (bm25s, whole files, same tokens)",
         "sets": rows, "per_question": per_question,
