@@ -279,8 +279,15 @@ def test_file_views_lead_with_what_a_file_defines_and_are_rebuilt_when_their_for
         "class TaxTable:\n    pass\n"
     )
     (tmp_path / "guide.md").write_text("# Guide\n\nHow prices are shown to customers.\n\n## Rounding\n\nTo cents.\n")
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_pricing.py").write_text("def test_discount():\n    assert apply_discount(10) == 9\n")
+    (tmp_path / "testing").mkdir()
+    (tmp_path / "testing" / "howto.md").write_text("# Testing prices\n\nCheck discounts with unit tests.\n")
     idx, _ = build(tmp_path)
     views = build_views(idx.store)
+    # Tests are code that repeats the code's names: no view (they still have chunks); prose about testing has one.
+    assert "tests/test_pricing.py" not in views and "testing/howto.md" in views
+    assert idx.search("test discount", k=3)[0].path == "tests/test_pricing.py"
     code = views["pricing.py"].split("\n")
     assert code[0] == "pricing" and code[1] == "Pricing rules for the shop"
     assert "apply discount" in code[2] and "tax table" in code[2].lower()

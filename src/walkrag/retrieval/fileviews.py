@@ -4,6 +4,8 @@ A code file's view is its path, the first sentence of its module docstring and
 the names it defines; a prose file's is its path, its opening lines and its
 headings; identifiers are split into words. The model reads only the first few
 dozen word pieces, so what a file defines must come before long docstrings.
+Test and example code gets no view: it repeats the names of the code it exercises,
+and a view of it would compete with that code's own.
 
 Questions like "how are routes registered" are about files more than lines, and
 a few dozen word pieces per file are cheap enough to give to the full MiniLM
@@ -21,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from walkrag.models.embedders import Embedder, embed_query
+from walkrag.retrieval.priors import is_secondary_path
 from walkrag.retrieval.ranking import relative_top
 from walkrag.retrieval.tokenize import split_identifier
 from walkrag.store.sqlite import SQLiteStore
@@ -29,7 +32,7 @@ MAX_NAMES = 60
 OPENING_CHARS = 300
 DOC_CHARS = 120
 # Bump when the view text changes: the next index run re-embeds every view.
-VIEW_VERSION = "2"
+VIEW_VERSION = "3"  # 3: no views for test and example code
 KINDS_SKIPPED = {"section"}  # prose files list their headings instead
 
 
@@ -81,6 +84,8 @@ def build_views(store: SQLiteStore, paths: list[str] | None = None) -> dict[str,
             openings[path] = " ".join(text.split())[:OPENING_CHARS]
     views = {}
     for path, fmt in store.db.execute(f"SELECT path, format FROM files{where} ORDER BY path", args):
+        if fmt == "code" and is_secondary_path(path):
+            continue  # tests and examples repeat the names of the code they exercise: no view
         stem = path.rsplit(".", 1)[0]
         parts = [" / ".join(_words(p) for p in stem.split("/"))]
         listed = ", ".join(dict.fromkeys(headings[path] + names[path]))
