@@ -436,6 +436,10 @@ def test_file_fusion_moves_files_as_wholes():
     assert out[3].score == pytest.approx(out[2].score / 2)
     assert out[0].why["file_rank"] == {"ranking": 2, "whole_file_bm25": 2}
     assert out[2].why["file_rank"] == {"ranking": 1}
+    # A held-back file (a test, an older copy) keeps its place in the whole-file list but gains nothing.
+    held = fuse_files([SimpleNamespace(**vars(h)) for h in ranked], ["c.md", "b.md"], weight=0.3, k=10,
+                      held_back={"c.md"})
+    assert [h.path for h in held][:3] == ["b.md", "a.md", "c.md"] and held[2].why["file_rank"] == {"ranking": 3}
     # No weight (an identifier query): the ranking stands.
     same = fuse_files([SimpleNamespace(**vars(h)) for h in ranked], ["c.md"], weight=0.0)
     assert [h.path for h in same] == [h.path for h in ranked]

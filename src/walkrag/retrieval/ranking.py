@@ -156,11 +156,16 @@ def file_fusion_weight(q: QueryAnalysis) -> float:
     return 0.0 if q.is_identifier else FILE_FUSION_WEIGHT
 
 
-def fuse_files(hits: list, file_ranking: list[str], weight: float, k: float = FILE_FUSION_K) -> list:
+def fuse_files(
+    hits: list, file_ranking: list[str], weight: float, k: float = FILE_FUSION_K, held_back: set[str] | None = None
+) -> list:
     """Reorder ranked ``hits`` by fusing their file order with ``file_ranking`` (best first).
 
     A chunk's score becomes its file's fused score times its share of its file's best
-    chunk score, so files move as wholes and a file's chunks keep their order.
+    chunk score, so files move as wholes and a file's chunks keep their order. Files in
+    ``held_back`` (those the priors make yield: tests, older copies, release notes) keep
+    their place in ``file_ranking`` but take nothing from it: their text repeats the words
+    of the code they sit next to, and whole-file BM25 rewards exactly that.
     """
     if not hits or not weight or not file_ranking:
         return hits
@@ -170,7 +175,7 @@ def fuse_files(hits: list, file_ranking: list[str], weight: float, k: float = FI
     ranks = {path: {"ranking": rank} for rank, path in enumerate(best, start=1)}
     fused = {path: 1.0 / (k + rank) for rank, path in enumerate(best, start=1)}
     for rank, path in enumerate(file_ranking, start=1):
-        if path in fused:
+        if path in fused and not (held_back and path in held_back):
             fused[path] += weight / (k + rank)
             ranks[path]["whole_file_bm25"] = rank
     for h in hits:

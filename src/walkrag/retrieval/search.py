@@ -215,7 +215,9 @@ class Searcher:
                 whole_files = self.lexical.search_files(q.tokens, FILE_FUSION_DEPTH)
                 file_lexical = relative_top(whole_files[: FILE_TOP + 1], FILE_TOP, unlisted=0.0)
             hits = rank_hits(hits, q, path_scores, file_scores, self.priors, file_lexical)
-            hits = diversify(fuse_files(hits, [p for p, _ in whole_files], file_fusion_weight(q)))
+            ranking = [p for p, _ in whole_files]
+            held_back = {p for p in ranking if self.priors.factors(p, q)}
+            hits = diversify(fuse_files(hits, ranking, file_fusion_weight(q), held_back=held_back))
         else:
             hits.sort(key=lambda h: (-h.score, h.path, h.start_line))
         # Text is read only for what can still make the cut; then touching spans merge.
