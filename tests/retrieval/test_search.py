@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -448,3 +449,13 @@ def test_file_fusion_moves_files_as_wholes():
 def test_identifier_queries_are_not_reordered_by_whole_files(index):
     assert all("file_rank" not in h.why for h in index.search("get_object_or_404", k=5))
     assert all("file_rank" in h.why for h in index.search("split a sequence of objects into pages", k=5))
+
+
+def test_the_terminal_view_says_why_in_short(index):
+    out = subprocess.run(
+        [sys.executable, "-m", "walkrag", "search", "split a sequence of objects into pages", "-k", "3",
+         "--index-dir", str(index.index_dir)],
+        check=True, capture_output=True, text=True, env={**os.environ, "COLUMNS": "300"},
+    ).stdout
+    assert "lexical#" in out and "file_rank ranking#" in out
+    assert "{" not in out.split("│")[0]  # no raw dicts in the why line
