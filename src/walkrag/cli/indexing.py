@@ -13,7 +13,7 @@ from rich.table import Table
 
 from walkrag.cli import IndexDir, JsonFlag, app, console, fail, open_for_reading, out, run_batch
 from walkrag.index import open_index
-from walkrag.retrieval.priors import FACTOR_REASONS
+from walkrag.retrieval.ranking import why_text
 from walkrag.retrieval.search import ALL_RETRIEVERS, SearchOptions
 
 
@@ -86,15 +86,6 @@ def status(
         out.print(f"  skipped  {s['path']}: {s['reason']}", highlight=False)
 
 
-def _why_part(name: str, value) -> str:
-    """One entry of a hit's ``why`` for the terminal: ``lexical#3``, ``path +0.3``, ``secondary_path x0.5``."""
-    if isinstance(value, dict) and "rank" in value:
-        return f"{name}#{value['rank']}"
-    if isinstance(value, dict):  # file_rank: the file's place in each file-level ranking
-        return f"{name} " + "/".join(f"{k}#{v}" for k, v in value.items())
-    return f"{name} {'x' if name in FACTOR_REASONS else '+'}{value}"
-
-
 @app.command()
 def search(
     query: Annotated[str | None, typer.Argument(help="what to look for")] = None,
@@ -144,7 +135,7 @@ def search(
         out.print_json(json.dumps([h.as_result() for h in hits]))
         return
     for i, h in enumerate(hits, 1):
-        retrievers = ", ".join(_why_part(n, v) for n, v in h.why.items() if not isinstance(v, list))
+        retrievers = why_text({n: v for n, v in h.why.items() if not isinstance(v, list)})
         out.print(f"[bold]{i:>2}. {h.path}:{h.start_line}-{h.end_line}[/bold]  {h.score:.4f}  ({retrievers})",
                   highlight=False)
         out.print(f"    {h.header}", style="dim", highlight=False)

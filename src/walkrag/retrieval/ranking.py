@@ -20,7 +20,7 @@ from collections import defaultdict
 from functools import lru_cache
 
 from walkrag.retrieval.paths import light_stem
-from walkrag.retrieval.priors import FilePriors
+from walkrag.retrieval.priors import FACTOR_REASONS, FilePriors
 from walkrag.retrieval.query import QueryAnalysis
 from walkrag.retrieval.tokenize import split_identifier
 
@@ -184,6 +184,22 @@ def fuse_files(
         h.score = fused[h.path] * share
     hits.sort(key=lambda h: (-h.score, h.path, h.start_line))
     return hits
+
+
+def why_text(why: dict) -> str:
+    """A hit's ``why`` in one line: ``lexical#3, path +0.3, file_rank ranking#2/whole_file_bm25#1,
+    secondary_path x0.5`` (ranking factors multiply; boosts add)."""
+    parts = []
+    for name, value in why.items():
+        if isinstance(value, dict) and "rank" in value:
+            parts.append(f"{name}#{value['rank']}")
+        elif isinstance(value, dict):  # file_rank: the file's place in each file-level ranking
+            parts.append(f"{name} " + "/".join(f"{k}#{v}" for k, v in value.items()))
+        elif isinstance(value, int | float | str):
+            parts.append(f"{name} {'x' if name in FACTOR_REASONS else '+'}{value}")
+        else:  # lists (merged chunk ids, ...)
+            parts.append(name)
+    return ", ".join(parts)
 
 
 def merge_overlaps(hits: list) -> list:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import cache
 from html import escape
 
+from walkrag.retrieval.ranking import why_text
 from walkrag.traces.pages import label_badge, layout, ms, pretty, query_string, when
 from walkrag.traces.record import Trace, TraceEvidence
 
@@ -107,18 +108,6 @@ def _step(step: dict, facts: dict, threads: dict) -> str:
     return f"<li>{head}{body}</li>"
 
 
-def _why(why: dict) -> str:
-    parts = []
-    for name, v in why.items():
-        if isinstance(v, dict) and "rank" in v:
-            parts.append(f"{name} #{v['rank']}")
-        elif isinstance(v, int | float | str):
-            parts.append(f"{name} {v}")
-        else:
-            parts.append(str(name))
-    return ", ".join(parts)
-
-
 def _evidence(e: TraceEvidence) -> str:
     state = "" if e.relevant is None else ("true" if e.relevant else "false")
     flags = "".join(f'<span class="badge flag">{f}</span>' for f, on in (("shown", e.shown), ("cited", e.cited)) if on)
@@ -126,7 +115,7 @@ def _evidence(e: TraceEvidence) -> str:
     return f"""<section class="ev" id="ev-{e.rank}" data-rank="{e.rank}" data-relevant="{state}">
 <header><span class="rank">#{e.rank}</span> <code class="ref">{escape(e.ref)}</code>
 {f'<span class="sym">{escape(e.symbol)}</span>' if e.symbol else ""} <span class="muted">{escape(score)}</span> {flags}
-<span class="why muted small">{escape(_why(e.why))}</span>
+<span class="why muted small">{escape(why_text(e.why))}</span>
 <span class="marks"><button type="button" class="mark yes" data-value="true" title="relevant (r)">✓ relevant</button>
 <button type="button" class="mark no" data-value="false" title="not relevant (r)">✗ not</button></span></header>
 {f'<div class="crumb muted small">{escape(e.header)}</div>' if e.header else ""}
