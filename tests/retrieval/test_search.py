@@ -459,3 +459,22 @@ def test_the_terminal_view_says_why_in_short(index):
     ).stdout
     assert "lexical#" in out and "file_rank ranking#" in out
     assert "{" not in out.split("│")[0]  # no raw dicts in the why line
+
+
+def test_a_name_inside_a_question_needs_no_table_of_every_name(tmp_path):
+    import importlib
+
+    lookup_module = importlib.import_module("walkrag.codegraph.lookup")
+
+    (tmp_path / "views.py").write_text(
+        "def get_object_or_404(queryset, **lookup):\n    '''Return the object or raise Http404.'''\n    return queryset\n"
+    )
+    idx = walkrag.open(tmp_path)
+    idx.update()
+    db_file = str((idx.index_dir / "index.db").resolve())
+    lookup_module._CACHE.pop(db_file, None)
+    hits = idx.search("where is get_object_or_404 defined", k=3)
+    assert hits[0].path == "views.py" and "symbol" in hits[0].why
+    assert db_file not in lookup_module._CACHE  # a question: looked up through the store's index
+    idx.search("get_objct_or_404", k=3)  # an identifier: typos too, from the in-memory table
+    assert db_file in lookup_module._CACHE

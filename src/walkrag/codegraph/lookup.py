@@ -18,17 +18,14 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 
 from walkrag.codegraph.build import GENERATION_KEY
+from walkrag.retrieval.tokenize import normalize_name
 
 DOC_LANGUAGES = frozenset({"markdown", "rst", "asciidoc", "text"})
 SCORES = {"exact": 1.0, "ci": 0.92, "normalized": 0.85}
 FUZZY_CUTOFF = 78.0
 _WORD = re.compile(r"[A-Za-z_][\w.:]*[\w]|[A-Za-z_]")
-_NORM = re.compile(r"[^0-9a-z]+")
-
-
-def normalize(name: str) -> str:
-    """Lower case without separators: ``get_object_or_404`` -> ``getobjector404``."""
-    return _NORM.sub("", name.lower())
+normalize = normalize_name
+_COLUMNS = "id, name, qualified_name, kind, path, start_line, end_line, language, signature"
 
 
 @dataclass(slots=True)
@@ -57,10 +54,7 @@ class SymbolIndex:
 
     def __init__(self, db: sqlite3.Connection):
         rank = dict(db.execute("SELECT def_id, score FROM centrality")) if _has(db, "centrality") else {}
-        self.rows = db.execute(
-            "SELECT id, name, qualified_name, kind, path, start_line, end_line, language, signature "
-            "FROM definitions ORDER BY id"
-        ).fetchall()
+        self.rows = db.execute(f"SELECT {_COLUMNS} FROM definitions ORDER BY id").fetchall()  # noqa: S608
         self.rank = [float(rank.get(r[0], 1.0)) for r in self.rows]
         self.exact: dict[str, list[int]] = {}
         self.lower: dict[str, list[int]] = {}
@@ -80,12 +74,6 @@ class SymbolIndex:
         for n in self.names:
             self.offsets.append(pos)
             pos += len(n) + 1
-
-    def _match(self, i: int, score: float, match: str) -> SymbolMatch:
-        r = self.rows[i]
-        return SymbolMatch(
-            r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], round(score, 4), match, self.rank[i]
-        )
 
     def search(self, query: str, limit: int = 10) -> list[SymbolMatch]:
         query = query.strip().strip("`").removesuffix("()")
@@ -160,13 +148,22 @@ class SymbolIndex:
             self._one(w, found, limit, fuzzy=code_like, scale=0.9 if code_like else 0.8)
 
     def _best(self, found: dict[int, tuple[float, str]], limit: int) -> list[SymbolMatch]:
-        def key(i: int):
-            r = self.rows[i]
-            score, _ = found[i]
-            is_code = r[7] not in DOC_LANGUAGES
-            return (-score, not is_code, r[3] == "section", -self.rank[i], len(r[4]), r[5])
+        return _best(self.rows, self.rank, found, limit)
 
-        return [self._match(i, *found[i]) for i in sorted(found, key=key)[:limit]]
+
+def _best(rows: list, rank: list[float], found: dict[int, tuple[float, str]], limit: int) -> list[SymbolMatch]:
+    """The ``limit`` best of ``found`` (row index -> score, match): code before prose, central first."""
+
+    def key(i: int):
+        r = rows[i]
+        is_code = r[7] not in DOC_LANGUAGES
+        return (-found[i][0], not is_code, r[3] == "section", -rank[i], len(r[4]), r[5])
+
+    out = []
+    for i in sorted(found, key=key)[:limit]:
+        r, (score, match) = rows[i], found[i]
+        out.append(SymbolMatch(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], round(score, 4), match, rank[i]))
+    return out
 
 
 def _has(db: sqlite3.Connection, table: str) -> bool:
@@ -194,6 +191,51 @@ def symbol_index(db: sqlite3.Connection) -> SymbolIndex:
     with _LOCK:
         _CACHE[key] = (generation, built)
     return built
+
+
+def named(db: sqlite3.Connection, name: str, limit: int = 10) -> list[SymbolMatch] | None:
+    """Definitions that are ``name`` itself, in any case or with any separators (exact, ci and
+    normalized matches, scored and ordered as :func:`lookup` does), found through the indexed
+    ``norm`` column without building the name index: a question that mentions a name needs no
+    more. None when the index predates that column or has not filled it yet."""
+    q = name.strip().strip("`").removesuffix("()")
+    tail = re.split(r"\.|::|#", q)[-1]
+    nq = normalize_name(tail)
+    if not q or re.search(r"\s", q) or not nq:
+        return None
+    try:
+        if db.execute("SELECT 1 FROM definitions WHERE norm IS NULL LIMIT 1").fetchone():
+            return None
+        rows = db.execute(
+            f"SELECT {_COLUMNS} FROM definitions WHERE norm = ? OR name = ? COLLATE NOCASE"  # noqa: S608
+            " OR qualified_name = ? COLLATE NOCASE",
+            (nq, q, q),
+        ).fetchall()
+    except sqlite3.OperationalError:  # no norm column yet
+        return None
+    rows = [tuple(r) for r in rows]
+    centrality = _centrality(db, [r[0] for r in rows])
+    found: dict[int, tuple[float, str]] = {}
+    dotted = q.replace("::", ".").replace("#", ".") if tail != q else None
+    for i, r in enumerate(rows):
+        if q in (r[1], r[2]):
+            found[i] = (SCORES["exact"], "exact")
+        elif dotted and r[1] == tail and (
+            (r[4].rsplit(".", 1)[0].replace("/", ".") + "." + r[2]).endswith(dotted) or r[2].endswith(dotted)
+        ):
+            found[i] = (SCORES["exact"], "exact")
+        elif q.lower() in (r[1].lower(), r[2].lower()):
+            found[i] = (SCORES["ci"], "ci")
+        elif normalize_name(r[1]) == nq:
+            found[i] = (SCORES["normalized"], "partial")
+    return _best(rows, [centrality.get(r[0], 1.0) for r in rows], found, limit)
+
+
+def _centrality(db: sqlite3.Connection, ids: list[int]) -> dict[int, float]:
+    if not ids or not _has(db, "centrality"):
+        return {}
+    marks = ",".join("?" * len(ids))
+    return {int(i): float(s) for i, s in db.execute(f"SELECT def_id, score FROM centrality WHERE def_id IN ({marks})", ids)}  # noqa: S608
 
 
 def lookup(db: sqlite3.Connection, name_or_query: str, limit: int = 10) -> list[SymbolMatch]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from walkrag.codegraph.lookup import SCORES, lookup
+from walkrag.codegraph.lookup import SCORES, lookup, named
 from walkrag.retrieval.query import QueryAnalysis
 from walkrag.store.sqlite import SQLiteStore
 
@@ -18,7 +18,10 @@ def symbol_candidates(store: SQLiteStore, q: QueryAnalysis, limit: int = 50) -> 
     # fuzzy matches of ``tRPC`` or ``OAuth2`` would be every definition that contains it.
     floor = 0.0 if q.is_identifier else NAMED_FLOOR
     for name in q.identifiers:
-        for match in lookup(store.db, name, limit=limit):
+        # A name inside a question is looked up through the store's index; a bare identifier also
+        # wants partial and fuzzy matches, from the in-memory name table.
+        matches = None if q.is_identifier else named(store.db, name, limit=limit)
+        for match in matches if matches is not None else lookup(store.db, name, limit=limit):
             if match.score < floor:
                 continue
             row = store.chunk_at(match.path, match.start_line)

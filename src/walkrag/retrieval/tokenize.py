@@ -64,3 +64,11 @@ def is_identifier_like(query: str) -> bool:
     if not q or " " in q:
         return False
     return bool(re.fullmatch(r"[A-Za-z_$][\w$]*(?:(?:\.|::|#|->)[A-Za-z_$][\w$]*)*(?:\(\))?", q))
+
+
+_NAME_SEPARATORS = re.compile(r"[^0-9a-z]+")
+
+
+def normalize_name(name: str) -> str:
+    """A name in lower case without separators: ``get_object_or_404`` and ``getObjectOr404`` -> ``getobjector404``."""
+    return _NAME_SEPARATORS.sub("", name.lower())

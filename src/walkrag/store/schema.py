@@ -124,4 +124,12 @@ MIGRATIONS: list[str] = [
     CREATE TABLE import_targets (ref_id INTEGER PRIMARY KEY, targets TEXT NOT NULL, sub TEXT NOT NULL);
     DELETE FROM meta WHERE key = 'graph_incremental';
     """,
+    # 6: each definition's name normalized (lower case, no separators), so that a name mentioned in a
+    # question is looked up through an index instead of an in-memory table of every name; filled by
+    # the next index run for definitions written before
+    """
+    ALTER TABLE definitions ADD COLUMN norm TEXT;
+    CREATE INDEX definitions_norm ON definitions(norm);
+    CREATE INDEX definitions_qname_nocase ON definitions(qualified_name COLLATE NOCASE);
+    """,
 ]

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from walkrag.records import Chunk, Definition, Skip
+from walkrag.retrieval.tokenize import normalize_name
 from walkrag.store.schema import MIGRATIONS
 from walkrag.store.sqlite_base import connect, migrate, schema_version, transaction
 
@@ -99,10 +100,10 @@ class SQLiteStore:
             ids.append(int(cur.lastrowid))
         self.db.executemany(
             "INSERT INTO definitions(path,name,qualified_name,kind,start_line,end_line,language,signature,"
-            "docstring) VALUES (?,?,?,?,?,?,?,?,?)",
+            "docstring,norm) VALUES (?,?,?,?,?,?,?,?,?,?)",
             [
                 (path, d.name, d.qualified_name, d.kind, d.start_line, d.end_line, d.language, d.signature,
-                 d.docstring)
+                 d.docstring, normalize_name(d.name))
                 for d in definitions
             ],
         )
@@ -220,6 +221,12 @@ class SQLiteStore:
     def iter_chunks(self, *, by_file: bool = False) -> Iterator[sqlite3.Row]:
         """Every chunk row, by id, or ``by_file``: file by file, each file's in line order."""
         yield from self.db.execute(f"SELECT * FROM chunks ORDER BY {'path, start_line' if by_file else 'id'}")  # noqa: S608
+
+    def fill_name_norms(self) -> int:
+        """Normalize the names of definitions written before the ``norm`` column existed; returns how many."""
+        rows = self.db.execute("SELECT id, name FROM definitions WHERE norm IS NULL").fetchall()
+        self.db.executemany("UPDATE definitions SET norm=? WHERE id=?", [(normalize_name(n), i) for i, n in rows])
+        return len(rows)
 
     def count_chunked_files(self) -> int:
         """Files with at least one chunk: those the lexical index holds a file document for."""
