@@ -3,7 +3,10 @@
 The name index is built once per process and index generation (a few hundred
 milliseconds for 30k definitions) and answers in about a millisecond:
 dictionaries for exact forms, one joined string for substring search, and
-rapidfuzz for typos (``Paginater`` -> ``Paginator``).
+rapidfuzz for typos (``Paginater`` -> ``Paginator``). A name that only needs its
+exact, case- and separator-insensitive matches (one mentioned in a question) is
+found by :func:`named` through the store's indexed ``norm`` column instead, with
+no table to build.
 """
 
 from __future__ import annotations
