@@ -213,6 +213,7 @@ def _run(root: Path, store: SQLiteStore, settings: Settings, stats: IndexStats, 
         store.set_meta("embedder", embedder.model_id)
         store.set_meta("lexical_dirty", "1")
         store.fill_name_norms()  # definitions written before names were normalized in the store
+        store.fill_vocabulary()  # an index written before the store kept its vocabulary
     known = store.file_states()
     stats.files_seen = len(found.files)
     todo: list[SourceFile] = []

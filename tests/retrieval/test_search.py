@@ -478,3 +478,38 @@ def test_a_name_inside_a_question_needs_no_table_of_every_name(tmp_path):
     assert db_file not in lookup_module._CACHE  # a question: looked up through the store's index
     idx.search("get_objct_or_404", k=3)  # an identifier: typos too, from the in-memory table
     assert db_file in lookup_module._CACHE
+
+
+def test_the_store_keeps_the_vocabulary_as_files_come_and_go(tmp_path):
+    from collections import Counter
+
+    from walkrag.retrieval.abbrev import Abbreviations
+    from walkrag.retrieval.tokenize import split_identifier
+
+    def from_scratch(store) -> dict:
+        counts: Counter = Counter()
+        for (name,) in store.db.execute("SELECT name FROM definitions"):
+            counts.update(split_identifier(name))
+        for (path,) in store.db.execute("SELECT path FROM files"):
+            for piece in path.rsplit(".", 1)[0].split("/"):
+                counts.update(split_identifier(piece))
+        return dict(counts)
+
+    (tmp_path / "config_loader.py").write_text("def load_config(path):\n    return path\n\n\nclass ConfigError(Exception):\n    pass\n")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "configuration.md").write_text("# Configuration\n\n## Loading config files\n\nText.\n")
+    idx = walkrag.open(tmp_path)
+    idx.update()
+    assert idx.store.vocabulary() == from_scratch(idx.store) and idx.store.vocabulary()["config"] >= 3
+    (tmp_path / "config_loader.py").write_text("def read_settings(path):\n    return path\n")
+    (tmp_path / "docs" / "configuration.md").unlink()
+    idx.update()
+    assert idx.store.vocabulary() == from_scratch(idx.store) and "error" not in idx.store.vocabulary()
+    # An index from before the store kept it: abbreviations are counted from names, and the next run fills it.
+    idx.store.db.execute("DELETE FROM vocabulary")
+    idx.store.set_meta("vocabulary", "0")
+    idx.store.db.commit()
+    assert idx.store.vocabulary() is None
+    assert Abbreviations.from_store(idx.store, ["config_loader.py"]).counts == from_scratch(idx.store)
+    idx.update()
+    assert idx.store.vocabulary() == from_scratch(idx.store)

@@ -9,7 +9,8 @@ are added, and they count for less than the question's own words.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 
 from walkrag.retrieval.tokenize import STOPWORDS, split_identifier
 
@@ -31,15 +32,18 @@ class Abbreviations:
 
     @classmethod
     def from_store(cls, store, paths: list[str]) -> Abbreviations:
-        """From the index's defined names and its file ``paths``."""
+        """From the index's vocabulary (kept by the store as files come and go), or, in an index
+        written before it had one, from its defined names and its file ``paths``."""
+        stored = store.vocabulary()
+        if stored is not None:
+            return cls(stored)
         counts: dict[str, int] = defaultdict(int)
         for name, n in store.db.execute("SELECT name, COUNT(*) FROM definitions GROUP BY name"):
             for part in split_identifier(name):
                 counts[part] += n
         for path in paths:
-            for piece in path.rsplit(".", 1)[0].split("/"):
-                for part in split_identifier(piece):
-                    counts[part] += 1
+            for word, n in word_counts(path, ()).items():
+                counts[word] += n
         return cls(dict(counts))
 
     def expand(self, tokens: list[str]) -> dict[str, list[str]]:
@@ -59,3 +63,14 @@ class Abbreviations:
                 found.sort(key=lambda v: (-self.counts[v], v))
                 out[t] = found[:PER_WORD]
         return out
+
+
+def word_counts(path: str, names: Iterable[str]) -> Counter:
+    """The words a file adds to the codebase's vocabulary: those of its path (folders and stem) and
+    of the names it defines."""
+    counts: Counter = Counter()
+    for piece in path.rsplit(".", 1)[0].split("/"):
+        counts.update(split_identifier(piece))
+    for name in names:
+        counts.update(split_identifier(name))
+    return counts

@@ -132,4 +132,10 @@ MIGRATIONS: list[str] = [
     CREATE INDEX definitions_norm ON definitions(norm);
     CREATE INDEX definitions_qname_nocase ON definitions(qualified_name COLLATE NOCASE);
     """,
+    # 7: the codebase's vocabulary (words of defined names and of paths, with counts), kept as files
+    # come and go, so a question's abbreviations need no pass over every name; the next index run
+    # fills it for an index written before (meta 'vocabulary' = '1' once it is complete)
+    """
+    CREATE TABLE vocabulary (word TEXT PRIMARY KEY, count INTEGER NOT NULL) WITHOUT ROWID;
+    """,
 ]

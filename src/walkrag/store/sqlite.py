@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from walkrag.records import Chunk, Definition, Skip
+from walkrag.retrieval.abbrev import word_counts
 from walkrag.retrieval.tokenize import normalize_name
 from walkrag.store.schema import MIGRATIONS
 from walkrag.store.sqlite_base import connect, migrate, schema_version, transaction
@@ -67,6 +68,9 @@ class SQLiteStore:
     def delete_file(self, path: str) -> None:
         from walkrag.codegraph.storage import delete_file_rows
 
+        if self.db.execute("SELECT 1 FROM files WHERE path=?", (path,)).fetchone():
+            names = [r[0] for r in self.db.execute("SELECT name FROM definitions WHERE path=?", (path,))]
+            self._count_words(word_counts(path, names), -1)
         delete_file_rows(self.db, path)  # code graph rows (refs, edges in and out, centrality)
         self.db.execute("DELETE FROM chunks WHERE path=?", (path,))
         self.db.execute("DELETE FROM definitions WHERE path=?", (path,))
@@ -113,7 +117,36 @@ class SQLiteStore:
             (path, digest, size, mtime_ns, fmt, language, len(chunks), time.time()),
         )
         self.db.execute("DELETE FROM skipped WHERE path=?", (path,))
+        self._count_words(word_counts(path, [d.name for d in definitions]), +1)
         return ids
+
+    # -- vocabulary -------------------------------------------------------------
+    def _count_words(self, counts, sign: int) -> None:
+        self.db.executemany(
+            "INSERT INTO vocabulary(word, count) VALUES (?, ?) ON CONFLICT(word) DO UPDATE SET count = count + excluded.count",
+            [(w, sign * n) for w, n in counts.items()],
+        )
+        if sign < 0:
+            self.db.executemany("DELETE FROM vocabulary WHERE word=? AND count<=0", [(w,) for w in counts])
+
+    def fill_vocabulary(self) -> bool:
+        """Count the vocabulary of an index written before it was kept; True when it had to."""
+        if self.get_meta("vocabulary") == "1":
+            return False
+        self.db.execute("DELETE FROM vocabulary")
+        names: dict[str, list[str]] = {}
+        for path, name in self.db.execute("SELECT path, name FROM definitions"):
+            names.setdefault(path, []).append(name)
+        for (path,) in self.db.execute("SELECT path FROM files").fetchall():
+            self._count_words(word_counts(path, names.get(path, ())), +1)
+        self.set_meta("vocabulary", "1")
+        return True
+
+    def vocabulary(self) -> dict[str, int] | None:
+        """{word: count} over defined names and paths, or None when this index does not keep it yet."""
+        if self.get_meta("vocabulary") != "1":
+            return None
+        return dict(self.db.execute("SELECT word, count FROM vocabulary"))
 
     # -- skips ----------------------------------------------------------------
     def record_skips(self, skips: Iterable[Skip], *, replace_all: bool = False) -> None:
