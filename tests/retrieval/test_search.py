@@ -510,6 +510,6 @@ def test_the_store_keeps_the_vocabulary_as_files_come_and_go(tmp_path):
     idx.store.set_meta("vocabulary", "0")
     idx.store.db.commit()
     assert idx.store.vocabulary() is None
-    assert Abbreviations.from_store(idx.store, ["config_loader.py"]).counts == from_scratch(idx.store)
+    assert Abbreviations.from_store(idx.store).counts == from_scratch(idx.store)
     idx.update()
     assert idx.store.vocabulary() == from_scratch(idx.store)

@@ -52,6 +52,37 @@ class SymbolMatch:
         return asdict(self)
 
 
+@dataclass(frozen=True, slots=True)
+class _Name:
+    """A name as a lookup compares it: as written, its last part, that part normalized, and, when it
+    has several parts, its dotted form (``csrf::CsrfViewMiddleware`` -> ``csrf.CsrfViewMiddleware``)."""
+
+    text: str
+    tail: str
+    norm: str
+    dotted: str | None
+
+    @classmethod
+    def of(cls, q: str) -> _Name:
+        tail = re.split(r"\.|::|#", q)[-1]
+        return cls(q, tail, normalize_name(tail), q.replace("::", ".").replace("#", ".") if tail != q else None)
+
+    def match(self, r) -> tuple[float, str] | None:
+        """How a definition row (``_COLUMNS``) is this name: exact, ci or normalized, or None."""
+        if self.text in (r[1], r[2]):
+            return SCORES["exact"], "exact"
+        if self.dotted and self.tail in (r[1], r[2]):
+            # definitions named by its last part whose module path and qualified name end with it
+            full = r[4].rsplit(".", 1)[0].replace("/", ".") + "." + r[2]
+            if full.endswith(self.dotted) or r[2].endswith(self.dotted):
+                return SCORES["exact"], "exact"
+        if self.text.lower() in (r[1].lower(), r[2].lower()):
+            return SCORES["ci"], "ci"
+        if self.norm and normalize_name(r[1]) == self.norm:
+            return SCORES["normalized"], "partial"
+        return None
+
+
 class SymbolIndex:
     """In-memory name index over the ``definitions`` table."""
 
@@ -97,20 +128,17 @@ class SymbolIndex:
     def _one(
         self, q: str, found: dict[int, tuple[float, str]], limit: int, *, fuzzy: bool, scale: float = 1.0
     ) -> None:
-        self._add(found, self.exact.get(q, ()), SCORES["exact"] * scale, "exact")
-        tail = re.split(r"\.|::|#", q)[-1]
-        if tail != q:  # a dotted query: definitions named by its last part whose path ends with it
-            dotted = q.replace("::", ".").replace("#", ".")
-            for i in self.exact.get(tail, ()):
-                r = self.rows[i]
-                full = r[4].rsplit(".", 1)[0].replace("/", ".") + "." + r[2]
-                if full.endswith(dotted) or r[2].endswith(dotted):
-                    self._add(found, (i,), SCORES["exact"] * scale, "exact")
-        self._add(found, self.lower.get(q.lower(), ()), SCORES["ci"] * scale, "ci")
-        nq = normalize(tail)
+        wanted = _Name.of(q)
+        nq = wanted.norm
+        candidates = {*self.exact.get(q, ()), *self.lower.get(q.lower(), ()), *(self.norm.get(nq, ()) if nq else ())}
+        if wanted.dotted:
+            candidates.update(self.exact.get(wanted.tail, ()))
+        for i in sorted(candidates):  # row order: ties stay in definition order
+            matched = wanted.match(self.rows[i])
+            if matched:
+                self._add(found, (i,), matched[0] * scale, matched[1])
         if not nq:
             return
-        self._add(found, self.norm.get(nq, ()), SCORES["normalized"] * scale, "partial")
         if len(nq) >= 3:
             for name in self._substring(nq):
                 if name == nq:
@@ -160,7 +188,7 @@ def _best(rows: list, rank: list[float], found: dict[int, tuple[float, str]], li
     def key(i: int):
         r = rows[i]
         is_code = r[7] not in DOC_LANGUAGES
-        return (-found[i][0], not is_code, r[3] == "section", -rank[i], len(r[4]), r[5])
+        return (-found[i][0], not is_code, r[3] == "section", -rank[i], len(r[4]), r[5], r[0])
 
     out = []
     for i in sorted(found, key=key)[:limit]:
@@ -202,9 +230,10 @@ def named(db: sqlite3.Connection, name: str, limit: int = 10) -> list[SymbolMatc
     ``norm`` column without building the name index: a question that mentions a name needs no
     more. None when the index predates that column or has not filled it yet."""
     q = name.strip().strip("`").removesuffix("()")
-    tail = re.split(r"\.|::|#", q)[-1]
-    nq = normalize_name(tail)
-    if not q or re.search(r"\s", q) or not nq:
+    if not q or re.search(r"\s", q):
+        return None
+    wanted = _Name.of(q)
+    if not wanted.norm:
         return None
     try:
         if db.execute("SELECT 1 FROM definitions WHERE norm IS NULL LIMIT 1").fetchone():
@@ -212,25 +241,13 @@ def named(db: sqlite3.Connection, name: str, limit: int = 10) -> list[SymbolMatc
         rows = db.execute(
             f"SELECT {_COLUMNS} FROM definitions WHERE norm = ? OR name = ? COLLATE NOCASE"  # noqa: S608
             " OR qualified_name = ? COLLATE NOCASE",
-            (nq, q, q),
+            (wanted.norm, q, q),
         ).fetchall()
     except sqlite3.OperationalError:  # no norm column yet
         return None
     rows = [tuple(r) for r in rows]
     centrality = _centrality(db, [r[0] for r in rows])
-    found: dict[int, tuple[float, str]] = {}
-    dotted = q.replace("::", ".").replace("#", ".") if tail != q else None
-    for i, r in enumerate(rows):
-        if q in (r[1], r[2]):
-            found[i] = (SCORES["exact"], "exact")
-        elif dotted and r[1] == tail and (
-            (r[4].rsplit(".", 1)[0].replace("/", ".") + "." + r[2]).endswith(dotted) or r[2].endswith(dotted)
-        ):
-            found[i] = (SCORES["exact"], "exact")
-        elif q.lower() in (r[1].lower(), r[2].lower()):
-            found[i] = (SCORES["ci"], "ci")
-        elif normalize_name(r[1]) == nq:
-            found[i] = (SCORES["normalized"], "partial")
+    found = {i: matched for i, r in enumerate(rows) if (matched := wanted.match(r))}
     return _best(rows, [centrality.get(r[0], 1.0) for r in rows], found, limit)
 
 

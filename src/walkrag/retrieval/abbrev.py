@@ -31,20 +31,11 @@ class Abbreviations:
                 self.by_head[word[:MIN_LEN]].append(word)
 
     @classmethod
-    def from_store(cls, store, paths: list[str]) -> Abbreviations:
+    def from_store(cls, store) -> Abbreviations:
         """From the index's vocabulary (kept by the store as files come and go), or, in an index
-        written before it had one, from its defined names and its file ``paths``."""
+        written before it had one, counted afresh."""
         stored = store.vocabulary()
-        if stored is not None:
-            return cls(stored)
-        counts: dict[str, int] = defaultdict(int)
-        for name, n in store.db.execute("SELECT name, COUNT(*) FROM definitions GROUP BY name"):
-            for part in split_identifier(name):
-                counts[part] += n
-        for path in paths:
-            for word, n in word_counts(path, ()).items():
-                counts[word] += n
-        return cls(dict(counts))
+        return cls(stored if stored is not None else dict(store.count_vocabulary()))
 
     def expand(self, tokens: list[str]) -> dict[str, list[str]]:
         """{query word: codebase words that abbreviate it}, most used first."""

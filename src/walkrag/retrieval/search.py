@@ -151,7 +151,7 @@ class Searcher:
     @cached_property
     def abbreviations(self) -> Abbreviations:
         """Built on the first question (a few hundred ms on a large index), not on open."""
-        return Abbreviations.from_store(self.store, self.paths.paths)
+        return Abbreviations.from_store(self.store)
 
     # -- retrievers -------------------------------------------------------------
     def _retrieve(self, q: QueryAnalysis, opts: SearchOptions) -> dict[str, list[tuple[int, float]]]:
@@ -215,9 +215,12 @@ class Searcher:
                 whole_files = self.lexical.search_files(q.tokens, FILE_FUSION_DEPTH)
                 file_lexical = relative_top(whole_files[: FILE_TOP + 1], FILE_TOP, unlisted=0.0)
             hits = rank_hits(hits, q, path_scores, file_scores, self.priors, file_lexical)
-            ranking = [p for p, _ in whole_files]
-            held_back = {p for p in ranking if self.priors.factors(p, q)}
-            hits = diversify(fuse_files(hits, ranking, file_fusion_weight(q), held_back=held_back))
+            weight = file_fusion_weight(q)
+            if weight and whole_files:
+                ranking = [p for p, _ in whole_files]
+                held_back = {p for p in ranking if self.priors.factors(p, q)}
+                hits = fuse_files(hits, ranking, weight, held_back=held_back)
+            hits = diversify(hits)
         else:
             hits.sort(key=lambda h: (-h.score, h.path, h.start_line))
         # Text is read only for what can still make the cut; then touching spans merge.

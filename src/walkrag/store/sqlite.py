@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -134,13 +135,19 @@ class SQLiteStore:
         if self.get_meta("vocabulary") == "1":
             return False
         self.db.execute("DELETE FROM vocabulary")
+        self._count_words(self.count_vocabulary(), +1)
+        self.set_meta("vocabulary", "1")
+        return True
+
+    def count_vocabulary(self) -> Counter:
+        """The vocabulary counted afresh from every file's path and defined names."""
         names: dict[str, list[str]] = {}
         for path, name in self.db.execute("SELECT path, name FROM definitions"):
             names.setdefault(path, []).append(name)
-        for (path,) in self.db.execute("SELECT path FROM files").fetchall():
-            self._count_words(word_counts(path, names.get(path, ())), +1)
-        self.set_meta("vocabulary", "1")
-        return True
+        total: Counter = Counter()
+        for (path,) in self.db.execute("SELECT path FROM files"):
+            total.update(word_counts(path, names.get(path, ())))
+        return total
 
     def vocabulary(self) -> dict[str, int] | None:
         """{word: count} over defined names and paths, or None when this index does not keep it yet."""
